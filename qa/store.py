@@ -1,0 +1,203 @@
+"""The index folder: FAISS vectors, sentence and clause records, and a manifest.
+
+Layout of a store folder (no pickle anywhere):
+    index.faiss      one unit vector per sentence, inner product (= cosine)
+    sentences.jsonl  one record per FAISS row: clause id, citation, text, span
+    clauses.jsonl    one record per clause, in document order
+    manifest.json    format version, model and fingerprint, dimension, count,
+                     policy SHA-256, library versions, SHA-256 of each file
+Saving writes a sibling folder and renames it into place; loading checks the
+manifest and every file's checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from qa.embed import Embedder
+from qa.errors import IndexCorrupt, QAError
+from qa.split import split_sentences
+from qa.types import Clause, Policy, Section, Sentence
+
+FORMAT_VERSION = 1
+FILES = ("index.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt")
+_LIBRARIES = ("faiss-cpu", "sentence-transformers", "torch", "transformers", "nltk", "numpy")
+
+
+class IndexStale(QAError):
+    """The store was built from another policy, model or format: rebuild it."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """A loaded or freshly built store; row i of `index` is `sentences[i]`."""
+
+    manifest: dict[str, Any]
+    policy: Policy
+    sentences: tuple[Sentence, ...]
+    index: faiss.Index
+
+    def search(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top `depth` rows for one (dim,) unit query: (scores, rows), best first."""
+        depth = min(depth, self.index.ntotal)
+        scores, rows = self.index.search(query.reshape(1, -1).astype(np.float32), depth)
+        return scores[0], rows[0]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def expected_manifest(embedder: Embedder, policy_sha256: str) -> dict[str, Any]:
+    """The manifest fields a store must match to be used with this model and policy."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": embedder.name,
+        "model_fingerprint": embedder.fingerprint,
+        "dimension": embedder.dimension,
+        "policy_sha256": policy_sha256,
+    }
+
+
+def passage_text(sentence: Sentence, clause: Clause) -> str:
+    """What is embedded for one sentence: the sentence under its section title."""
+    return f"{clause.section_title}: {sentence.text}"
+
+
+def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str) -> Store:
+    """Split every clause into sentences, embed them, and index them (in memory)."""
+    sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
+    clauses = {clause.id: clause for clause in policy.clauses}
+    vectors = embedder.embed_passages([passage_text(s, clauses[s.clause_id]) for s in sentences])
+    if vectors.shape != (len(sentences), embedder.dimension):
+        raise IndexCorrupt(f"embedder returned shape {vectors.shape}, expected {(len(sentences), embedder.dimension)}")
+    index = faiss.IndexFlatIP(embedder.dimension)
+    index.add(vectors)
+    manifest = expected_manifest(embedder, policy_sha256) | {
+        "count": len(sentences),
+        "clauses": len(policy.clauses),
+        "policy": {
+            "title": policy.title,
+            "updated": policy.updated,
+            "sections": [[s.letter, s.title] for s in policy.sections],
+        },
+        "libraries": library_versions(),
+    }
+    return Store(manifest, policy, sentences, index)
+
+
+def _jsonl(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows).encode()
+
+
+def _serialise(store: Store) -> dict[str, bytes]:
+    clauses = {c.id: c for c in store.policy.clauses}
+    sentence_rows = [asdict(s) | {"citation": clauses[s.clause_id].citation} for s in store.sentences]
+    return {
+        "index.faiss": faiss.serialize_index(store.index).tobytes(),
+        "sentences.jsonl": _jsonl(sentence_rows),
+        "clauses.jsonl": _jsonl([asdict(c) for c in store.policy.clauses]),
+        "policy.txt": store.policy.text.encode("utf-8"),
+    }
+
+
+def save_store(store: Store, directory: Path) -> None:
+    """Write the store to `directory` atomically: a sibling folder renamed into place."""
+    files = _serialise(store)
+    manifest = store.manifest | {"files": {name: sha256_bytes(data) for name, data in files.items()}}
+    files["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.build-", dir=directory.parent))
+    for name, data in files.items():
+        (staging / name).write_bytes(data)
+        with (staging / name).open("rb") as handle:
+            os.fsync(handle.fileno())
+    retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+    if directory.exists():
+        directory.rename(retired)
+    staging.rename(directory)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _read_manifest(directory: Path) -> dict[str, Any]:
+    path = directory / "manifest.json"
+    if not path.exists():
+        raise IndexStale(f"no index at {directory}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise IndexCorrupt(f"index manifest {path} is unreadable ({error}); run: policyqa index") from None
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"index manifest {path} is not a JSON object; run: policyqa index")
+    return manifest
+
+
+def _parse_records(directory: Path, manifest: dict[str, Any]) -> tuple[Policy, tuple[Sentence, ...], faiss.Index]:
+    data = {}
+    for name in FILES:
+        try:
+            data[name] = (directory / name).read_bytes()
+        except OSError:
+            raise IndexCorrupt(f"index file {directory / name} is missing; run: policyqa index") from None
+        if sha256_bytes(data[name]) != manifest.get("files", {}).get(name):
+            raise IndexCorrupt(
+                f"index file {directory / name} does not match its manifest checksum; run: policyqa index"
+            )
+    try:
+        sentences = tuple(_sentence(json.loads(line)) for line in _lines(data["sentences.jsonl"]))
+        clauses = tuple(Clause(**json.loads(line)) for line in _lines(data["clauses.jsonl"]))
+        info = manifest["policy"]
+        text = data["policy.txt"].decode("utf-8")
+        policy = Policy(info["title"], info["updated"], tuple(Section(*s) for s in info["sections"]), clauses, text)
+        index = faiss.deserialize_index(np.frombuffer(data["index.faiss"], dtype=np.uint8))
+    except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError) as error:
+        raise IndexCorrupt(f"index at {directory} is damaged ({error}); run: policyqa index") from None
+    return policy, sentences, index
+
+
+def _lines(data: bytes) -> list[str]:
+    return [line for line in data.decode("utf-8").split("\n") if line]
+
+
+def _sentence(row: dict[str, Any]) -> Sentence:
+    return Sentence(row["clause_id"], row["index"], row["text"], row["start"], row["end"])
+
+
+def load_store(directory: Path, *, expected: dict[str, Any]) -> Store:
+    """Load and check a store. `IndexStale` if built for another model, policy or
+    format (rebuild it); `IndexCorrupt` if its files are damaged."""
+    manifest = _read_manifest(directory)
+    for key, value in expected.items():
+        if manifest.get(key) != value:
+            raise IndexStale(f"index at {directory} was built with another {key.replace('_', ' ')}")
+    policy, sentences, index = _parse_records(directory, manifest)
+    counts = (manifest.get("count"), len(sentences), index.ntotal)
+    if len(set(counts)) != 1 or index.d != manifest.get("dimension"):
+        raise IndexCorrupt(
+            f"index at {directory} is inconsistent (manifest count, records and vectors: {counts}); run: policyqa index"
+        )
+    known = {c.id for c in policy.clauses}
+    if any(s.clause_id not in known for s in sentences):
+        raise IndexCorrupt(f"index at {directory} has sentences of unknown clauses; run: policyqa index")
+    return Store(manifest, policy, sentences, index)

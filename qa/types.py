@@ -1,0 +1,122 @@
+"""Frozen dataclasses handed from one pipeline stage to the next.
+
+Every record carries where it came from (clause id, section, span in the
+cleaned policy text), so citations are derived, never re-parsed from strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Section:
+    """A top-level part of the policy: "P" (preamble) or a letter "A".."I"."""
+
+    letter: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One numbered clause ("C.6") or unnumbered paragraph ("E.p2").
+
+    `start`/`end` are character offsets of `text` in `Policy.text`.
+    """
+
+    id: str
+    section: str
+    section_title: str
+    number: int | None
+    text: str
+    start: int
+    end: int
+
+    @property
+    def citation(self) -> str:
+        """Human citation, e.g. "§C.6 Disclosure of Personal Data" or "§E ¶2 Cookies"."""
+        if self.section == "P":
+            return f"Preamble ¶{self.id.split('.p')[-1]}"
+        if self.number is not None:
+            return f"§{self.id} {self.section_title}"
+        return f"§{self.section} ¶{self.id.split('.p')[-1]} {self.section_title}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A parsed policy: the cleaned text and its clauses in document order."""
+
+    title: str
+    updated: str | None
+    sections: tuple[Section, ...]
+    clauses: tuple[Clause, ...]
+    text: str
+
+    def clause(self, clause_id: str) -> Clause:
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise KeyError(clause_id)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a clause; `start`/`end` are offsets into the clause text."""
+
+    clause_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved clause with the sentence that matched best."""
+
+    rank: int
+    clause_id: str
+    section: str
+    section_title: str
+    clause: int | None
+    citation: str
+    text: str
+    sentence: str
+    sentence_start: int
+    sentence_end: int
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)
+    terms: tuple[tuple[str, str], ...] = ()
+    references: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rank": self.rank,
+            "clause_id": self.clause_id,
+            "section": self.section,
+            "section_title": self.section_title,
+            "clause": self.clause,
+            "citation": self.citation,
+            "sentence": self.sentence,
+            "text": self.text,
+            "score": round(self.score, 6),
+            "scores": {name: round(value, 6) for name, value in self.scores.items()},
+            "terms": [{"term": term, "defined_in": where} for term, where in self.terms],
+            "references": list(self.references),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question: hits best first, and whether the policy covers it."""
+
+    question: str
+    covered: bool
+    hits: tuple[Hit, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "covered": self.covered,
+            "hits": [hit.to_json() for hit in self.hits],
+        }

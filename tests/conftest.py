@@ -1,0 +1,107 @@
+"""Shared fixtures: the shipped policy, a deterministic fake embedder, the real model."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.embed import normalize
+from qa.parse import load_policy
+from qa.settings import ROOT, Settings
+from qa.types import Policy
+
+POLICY_PATH = ROOT / "policies" / "alibaba-2015.html"
+SHIPPED_INDEX = ROOT / "index" / "alibaba-2015"
+DATA = Path(__file__).parent / "data"
+
+
+class KeywordEmbedder:
+    """A deterministic fake: one dimension per keyword, counts of each, unit length.
+
+    "bank cookies bank" -> counts [bank=2, cookies=1, ...] -> normalised. The last
+    dimension is a constant 0.1 so no text maps to the zero vector.
+    """
+
+    VOCABULARY = (
+        "bank",
+        "account",
+        "cookie",
+        "cookies",
+        "password",
+        "minors",
+        "banks",
+        "share",
+        "disclose",
+        "registration",
+        "email",
+        "security",
+        "changes",
+        "feedback",
+        "address",
+        "browser",
+        "information",
+    )
+
+    def __init__(self) -> None:
+        self.name = "keyword-fake"
+        self.dimension = len(self.VOCABULARY) + 1
+        self.fingerprint = "keyword-fake-v1"
+        self.calls = 0
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        rows = []
+        for text in texts:
+            words = re.findall(r"[a-z]+", text.lower())
+            rows.append([words.count(v) for v in self.VOCABULARY] + [0.1])
+        return normalize(np.array(rows, dtype=np.float32).reshape(len(texts), self.dimension))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+
+@pytest.fixture(scope="session")
+def policy() -> Policy:
+    return load_policy(POLICY_PATH)
+
+
+@pytest.fixture
+def fake_embedder() -> KeywordEmbedder:
+    return KeywordEmbedder()
+
+
+@pytest.fixture
+def fake_settings(tmp_path: Path) -> Settings:
+    """Settings whose index lives under tmp_path, with the shipped policy copied there too."""
+    policy_path = tmp_path / "policy.html"
+    shutil.copyfile(POLICY_PATH, policy_path)
+    return Settings(policy_path=policy_path, index_dir=tmp_path / "index" / "policy")
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from qa.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped index, so tests never write into the repository."""
+    target = tmp_path_factory.mktemp("index") / "alibaba-2015"
+    shutil.copytree(SHIPPED_INDEX, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def real_qa(real_embedder, real_index_dir):
+    from qa.answer import PolicyQA
+
+    return PolicyQA.load(Settings(index_dir=real_index_dir), embedder=real_embedder)

@@ -1,0 +1,107 @@
+"""The real entry points, run as a user would: exit codes and output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHIPPED_INDEX
+
+SEED = "Who can see my bank details?"
+
+
+def run(*args: str, index_dir: Path | None = None, entry: tuple[str, ...] = (sys.executable, "-m", "qa")):
+    env = dict(os.environ)
+    if index_dir is not None:
+        env["POLICYQA_INDEX_DIR"] = str(index_dir)
+    return subprocess.run([*entry, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def index_copy(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("cli") / "alibaba-2015"
+    shutil.copytree(SHIPPED_INDEX, target)
+    return target
+
+
+@pytest.mark.model
+def test_ask_json_shape_and_seed_question(index_copy):
+    result = run("ask", SEED, "--json", "-k", "5", index_dir=index_copy)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"question", "covered", "hits"}
+    assert answer["question"] == SEED and answer["covered"] is True
+    assert [hit["rank"] for hit in answer["hits"]] == [1, 2, 3, 4, 5]
+    for hit in answer["hits"]:
+        assert {
+            "rank",
+            "clause_id",
+            "section",
+            "section_title",
+            "clause",
+            "citation",
+            "sentence",
+            "text",
+            "score",
+        } <= set(hit)
+        assert hit["sentence"] in hit["text"]
+    top3 = {hit["clause_id"]: hit for hit in answer["hits"][:3]}
+    assert {"C.6", "C.4"} & set(top3)
+    if "C.6" in top3:
+        assert top3["C.6"]["citation"] == "§C.6 Disclosure of Personal Data"
+        assert (top3["C.6"]["section"], top3["C.6"]["clause"]) == ("C", 6)
+
+
+@pytest.mark.model
+def test_console_script_prints_readable_citations(index_copy):
+    script = Path(sys.executable).with_name("policyqa")
+    result = run("ask", "Do you use cookies?", "-k", "2", index_dir=index_copy, entry=(str(script),))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Q: Do you use cookies?")
+    assert "§E ¶1 Cookies" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", ""), "the question is empty"),
+        (("ask", "   "), "the question is empty"),
+        (("ask", "x" * 2001), "keep it under 2000"),
+        (("ask", "cookies?", "-k", "0"), "k must be a whole number from 1 to 50"),
+        (("ask", "cookies?", "-k", "51"), "k must be a whole number from 1 to 50"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"policyqa: error: {result.stderr.split('error: ', 1)[1].strip()}"]
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_k_is_a_usage_error():
+    result = run("ask", "cookies?", "-k", "abc")
+    assert result.returncode == 2
+    assert "invalid int value" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.model
+def test_index_command_rebuilds(tmp_path):
+    target = tmp_path / "idx" / "alibaba-2015"
+    result = run("index", index_dir=target)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"indexed 84 sentences from 44 clauses into {target}"
+    manifest = json.loads((target / "manifest.json").read_text())
+    shipped = json.loads((SHIPPED_INDEX / "manifest.json").read_text())
+    assert {k: manifest[k] for k in ("model_fingerprint", "policy_sha256", "count")} == {
+        k: shipped[k] for k in ("model_fingerprint", "policy_sha256", "count")
+    }
+    assert (target / "sentences.jsonl").read_bytes() == (SHIPPED_INDEX / "sentences.jsonl").read_bytes()

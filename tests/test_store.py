@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from qa.answer import PolicyQA, build_index, file_sha256, open_index
+from qa.errors import IndexCorrupt
+from qa.parse import load_policy
+from qa.store import build_store, expected_manifest, load_store, save_store
+
+
+def _build(settings, embedder):
+    policy = load_policy(settings.policy_path)
+    return build_store(policy, embedder, policy_sha256=file_sha256(settings.policy_path))
+
+
+def test_save_load_round_trip(fake_settings, fake_embedder):
+    store = _build(fake_settings, fake_embedder)
+    save_store(store, fake_settings.index_dir)
+    expected = expected_manifest(fake_embedder, file_sha256(fake_settings.policy_path))
+    loaded = load_store(fake_settings.index_dir, expected=expected)
+    assert loaded.sentences == store.sentences
+    assert loaded.policy == store.policy
+    assert loaded.index.ntotal == store.index.ntotal == len(store.sentences)
+    query = fake_embedder.embed_queries(["bank account"])[0]
+    for a, b in zip(loaded.search(query, 5), store.search(query, 5), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_manifest_records_what_built_it(fake_settings, fake_embedder):
+    build_index(fake_settings, fake_embedder)
+    manifest = json.loads((fake_settings.index_dir / "manifest.json").read_text())
+    assert manifest["format_version"] == 1
+    assert manifest["model"] == "keyword-fake" and manifest["model_fingerprint"] == "keyword-fake-v1"
+    assert manifest["dimension"] == fake_embedder.dimension
+    assert manifest["count"] == 84 and manifest["clauses"] == 44
+    assert manifest["policy_sha256"] == file_sha256(fake_settings.policy_path)
+    assert {"faiss-cpu", "sentence-transformers", "nltk", "torch"} <= set(manifest["libraries"])
+    assert set(manifest["files"]) == {"index.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt"}
+
+
+def test_build_is_byte_identical(tmp_path, fake_settings, fake_embedder):
+    build_index(fake_settings, fake_embedder)
+    first = {p.name: p.read_bytes() for p in fake_settings.index_dir.iterdir()}
+    build_index(fake_settings, fake_embedder)
+    assert {p.name: p.read_bytes() for p in fake_settings.index_dir.iterdir()} == first
+    assert [p.name for p in fake_settings.index_dir.parent.iterdir()] == ["policy"]  # no leftovers
+
+
+def test_missing_index_is_built_with_a_notice(fake_settings, fake_embedder, caplog):
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        qa = PolicyQA.load(fake_settings, embedder=fake_embedder)
+    assert "building it now" in caplog.text
+    assert (fake_settings.index_dir / "manifest.json").exists()
+    assert qa.ask("bank account", k=1).hits[0].clause_id
+
+
+def test_stale_manifest_is_rebuilt(fake_settings, fake_embedder, caplog):
+    build_index(fake_settings, fake_embedder)
+    fake_settings.policy_path.write_text(
+        fake_settings.policy_path.read_text(encoding="utf-8")
+        .replace("Cookies", "Biscuits")
+        .replace("COOKIES", "BISCUITS"),
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        store = open_index(fake_settings, fake_embedder)
+    assert "another policy sha256" in caplog.text
+    assert store.policy.clause("E.p1").section_title == "Biscuits"
+    manifest = json.loads((fake_settings.index_dir / "manifest.json").read_text())
+    assert manifest["policy_sha256"] == file_sha256(fake_settings.policy_path)
+
+
+def test_index_for_another_model_is_rebuilt(fake_settings, fake_embedder, caplog):
+    build_index(fake_settings, fake_embedder)
+    fake_embedder.fingerprint = "another-model"
+    with caplog.at_level(logging.WARNING, logger="qa"):
+        open_index(fake_settings, fake_embedder)
+    assert "another model fingerprint" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / "index.faiss").write_bytes(b"garbage"), "checksum"),
+        (lambda d: (d / "sentences.jsonl").unlink(), "missing"),
+        (lambda d: (d / "manifest.json").write_text("{not json"), "unreadable"),
+        (lambda d: (d / "clauses.jsonl").write_bytes((d / "clauses.jsonl").read_bytes()[:-40]), "checksum"),
+    ],
+)
+def test_corrupt_index_names_the_rebuild_command(fake_settings, fake_embedder, damage, message):
+    build_index(fake_settings, fake_embedder)
+    damage(fake_settings.index_dir)
+    with pytest.raises(IndexCorrupt, match=message) as error:
+        open_index(fake_settings, fake_embedder)
+    assert "policyqa index" in str(error.value)
+
+
+def test_count_disagreeing_with_faiss_is_corrupt(fake_settings, fake_embedder):
+    build_index(fake_settings, fake_embedder)
+    path = fake_settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["count"] = 83
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorrupt, match="inconsistent"):
+        open_index(fake_settings, fake_embedder)
