@@ -6,14 +6,15 @@ import hashlib
 import logging
 from pathlib import Path
 
-import numpy as np
-
+from qa.adapter import QueryAdapter, load_adapter
 from qa.embed import Embedder, SentenceTransformerEmbedder
 from qa.errors import InvalidQuestion
 from qa.parse import load_policy
-from qa.retrieve import best_per_group, scatter_scores, top_k
+from qa.retrieve import top_k
+from qa.search import Ranking, Retriever
 from qa.settings import Settings
 from qa.store import IndexStale, Store, build_store, expected_manifest, load_store, save_store
+from qa.terms import find_references
 from qa.types import Answer, Hit, Policy
 
 log = logging.getLogger("qa")
@@ -62,43 +63,47 @@ def check_question(question: object, k: object, settings: Settings) -> tuple[str
 class PolicyQA:
     """Question answering over one policy's store."""
 
-    def __init__(self, store: Store, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, embedder: Embedder, settings: Settings, *, adapter: QueryAdapter | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        ids = [clause.id for clause in store.policy.clauses]
-        position = {clause_id: i for i, clause_id in enumerate(ids)}
-        self._sentence_clause = np.array([position[s.clause_id] for s in store.sentences], dtype=np.int64)
+        self.retriever = Retriever(store, embedder, settings.weights, adapter=adapter)
+        self._references = [find_references(clause, store.policy) for clause in store.policy.clauses]
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> PolicyQA:
         """The shipped policy (or the one `settings` names), building its index if needed."""
         settings = settings or Settings.from_env()
         model: Embedder = embedder if embedder is not None else SentenceTransformerEmbedder(settings.model)
-        return cls(open_index(settings, model), model, settings)
+        adapter = None
+        if settings.use_adapter:
+            adapter = load_adapter(settings.adapter_path, base_fingerprint=model.fingerprint, dimension=model.dimension)
+        return cls(open_index(settings, model), model, settings, adapter=adapter)
 
     @property
     def policy(self) -> Policy:
         return self.store.policy
 
     def ask(self, question: str, k: int | None = None) -> Answer:
-        """The top-k clauses for `question`, best first, one hit per clause."""
+        """The top-k clauses for `question`, best first, one hit per clause.
+
+        `covered` is False when even the closest sentence is less similar to the
+        plain question vector than `Settings.covered_threshold` (cosine): the
+        policy does not seem to say.
+        """
         question, k = check_question(question, self.settings.k if k is None else k, self.settings)
-        query = self.embedder.embed_queries([question])[0]
-        n = len(self.store.sentences)
-        scores, rows = self.store.search(query, n)
-        dense = scatter_scores(rows, scores, n)
-        clause_best, clause_row = best_per_group(dense, self._sentence_clause, len(self.policy.clauses))
-        ranked = top_k(clause_best, k)
-        hits = tuple(
-            self._hit(rank, int(c), int(clause_row[c]), float(clause_best[c])) for rank, c in enumerate(ranked, 1)
-        )
-        covered = bool(hits) and hits[0].score >= self.settings.covered_threshold
+        ranking = self.retriever.rank(question)
+        hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(top_k(ranking.fused, k), 1))
+        covered = ranking.coverage >= self.settings.covered_threshold
         return Answer(question, covered, hits)
 
-    def _hit(self, rank: int, clause_pos: int, row: int, score: float) -> Hit:
-        clause = self.policy.clauses[clause_pos]
-        sentence = self.store.sentences[row]
+    def _hit(self, rank: int, position: int, ranking: Ranking) -> Hit:
+        clause = self.policy.clauses[position]
+        sentence = self.store.sentences[int(ranking.best_row[position])]
+        scores = {name: float(values[position]) for name, values in ranking.parts.items()}
+        scores["fused"] = float(ranking.fused[position])
         return Hit(
             rank=rank,
             clause_id=clause.id,
@@ -110,6 +115,8 @@ class PolicyQA:
             sentence=sentence.text,
             sentence_start=sentence.start,
             sentence_end=sentence.end,
-            score=score,
-            scores={"dense": score},
+            score=scores["fused"],
+            scores=scores,
+            terms=self.retriever.terms[position],
+            references=self._references[position],
         )

@@ -43,11 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     commands.add_parser("index", help="rebuild the index of the policy")
     evaluate = commands.add_parser("eval", help="score retrieval on a question set or PolicyQA file")
-    evaluate.add_argument("questions", nargs="?", help="a questions .jsonl file (see README)")
-    evaluate.add_argument("--policyqa", metavar="FILE", help="a PolicyQA (SQuAD-style) JSON file")
-    evaluate.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    evaluate.add_argument("questions", nargs="?", help="a questions .jsonl file, such as eval/questions.jsonl")
+    evaluate.add_argument(
+        "--policyqa", metavar="FILE", help="a PolicyQA (SQuAD-style) JSON file: the project beside BM25 and dense"
+    )
+    evaluate.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="only the first N questions (PolicyQA: question pairs)"
+    )
     evaluate.add_argument("--out", metavar="DIR", help="write report.json and a PNG chart here")
-    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON (progress stays on stderr)")
     return parser
 
 

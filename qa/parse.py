@@ -194,3 +194,27 @@ def load_policy(path: Path) -> Policy:
     except FileNotFoundError:
         raise PolicyError(f"policy file {path} not found; set POLICYQA_POLICY_PATH to an existing file") from None
     return parse_policy(html)
+
+
+def policy_from_segments(title: str, segments: list[str]) -> Policy:
+    """A policy given as ready-made segments (as in PolicyQA): one clause per segment.
+
+    All clauses sit in one untitled section "S" (a title shared by every segment
+    would only shift every embedding alike); segment i becomes clause
+    "S.p{i+1}", its text kept verbatim at its span in `Policy.text`, where the
+    segments are joined by blank lines: ["A.", "B."] -> text "A.\\n\\nB.\\n",
+    clauses S.p1 (0, 2) and S.p2 (4, 6).
+    """
+    if not segments:
+        raise PolicyError(f"policy {title!r} has no segments; give at least one")
+    section = Section("S", "")
+    clauses: list[Clause] = []
+    text = ""
+    for i, segment in enumerate(segments, 1):
+        if not segment.strip():
+            raise PolicyError(f"segment {i} of policy {title!r} is empty; drop it or fill it in")
+        start = len(text)
+        clauses.append(Clause(f"S.p{i}", "S", "", None, segment, start, start + len(segment)))
+        text += segment + "\n\n"
+    # subtle: no rstrip, so a segment ending in newlines keeps its span inside the text.
+    return Policy(title, None, (section,), tuple(clauses), text[:-1])

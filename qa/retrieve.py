@@ -53,3 +53,32 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     order = np.lexsort((np.arange(len(scores)), -scores))
     order = order[np.isfinite(scores[order])]
     return order[:k]
+
+
+def zscore(scores: np.ndarray) -> np.ndarray:
+    """Standardise finite scores to mean 0, std 1; missing (-inf) scores become the finite minimum.
+
+    >>> zscore(np.array([1.0, 2.0, 3.0])).round(4).tolist()
+    [-1.2247, 0.0, 1.2247]
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    finite = np.isfinite(scores)
+    if not finite.any():
+        return np.zeros_like(scores)
+    filled = np.where(finite, scores, scores[finite].min())
+    std = filled.std()
+    return (filled - filled.mean()) / std if std > 0 else np.zeros_like(filled)
+
+
+def fuse(parts: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """Weighted sum of z-scored score arrays, one weight per named part (absent names weigh 0).
+
+    >>> fuse({"a": np.array([0.0, 1.0]), "b": np.array([5.0, 1.0])}, {"a": 1.0, "b": 0.5}).tolist()
+    [-1.5, 1.5]
+    """
+    total = np.zeros(len(next(iter(parts.values()))), dtype=np.float64)
+    for name, scores in parts.items():
+        weight = weights.get(name, 0.0)
+        if weight:
+            total += weight * zscore(scores)
+    return total

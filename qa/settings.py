@@ -29,8 +29,27 @@ class Settings:
     k: int = 5
     max_k: int = 50
     max_question_chars: int = 2000
-    # Below this dense cosine similarity of the best sentence, `covered` is False.
-    covered_threshold: float = 0.30
+    # Below this cosine similarity of the closest sentence, `covered` is False.
+    # Chosen by bench/tune.py on eval/questions.jsonl (see README).
+    covered_threshold: float = 0.3635
+    # The learned query adapter (qa/adapter.py, trained by bench/train_adapter.py).
+    adapter_path: Path = ROOT / "models" / "query-adapter.npy"
+    use_adapter: bool = True
+    # Fusion weights of the z-scored signals (qa/search.py), chosen by bench/tune.py.
+    weight_dense: float = 1.0
+    weight_dense_clause: float = 1.0
+    weight_lexical: float = 0.5
+    weight_lexical_sentence: float = 0.5
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Fusion weights by signal name, as `qa.search` expects them."""
+        return {
+            "dense": self.weight_dense,
+            "dense_clause": self.weight_dense_clause,
+            "lexical": self.weight_lexical,
+            "lexical_sentence": self.weight_lexical_sentence,
+        }
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -2,6 +2,7 @@
 
 Layout of a store folder (no pickle anywhere):
     index.faiss      one unit vector per sentence, inner product (= cosine)
+    clauses.faiss    one unit vector per whole clause, in clause order
     sentences.jsonl  one record per FAISS row: clause id, citation, text, span
     clauses.jsonl    one record per clause, in document order
     manifest.json    format version, model and fingerprint, dimension, count,
@@ -30,8 +31,8 @@ from qa.errors import IndexCorrupt, QAError
 from qa.split import split_sentences
 from qa.types import Clause, Policy, Section, Sentence
 
-FORMAT_VERSION = 1
-FILES = ("index.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt")
+FORMAT_VERSION = 2
+FILES = ("index.faiss", "clauses.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt")
 _LIBRARIES = ("faiss-cpu", "sentence-transformers", "torch", "transformers", "nltk", "numpy")
 
 
@@ -41,17 +42,25 @@ class IndexStale(QAError):
 
 @dataclass(frozen=True)
 class Store:
-    """A loaded or freshly built store; row i of `index` is `sentences[i]`."""
+    """A loaded or freshly built store; row i of `index` is `sentences[i]`,
+    row j of `clause_index` is `policy.clauses[j]`."""
 
     manifest: dict[str, Any]
     policy: Policy
     sentences: tuple[Sentence, ...]
     index: faiss.Index
+    clause_index: faiss.Index
 
     def search(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Top `depth` rows for one (dim,) unit query: (scores, rows), best first."""
         depth = min(depth, self.index.ntotal)
         scores, rows = self.index.search(query.reshape(1, -1).astype(np.float32), depth)
+        return scores[0], rows[0]
+
+    def search_clauses(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top `depth` whole-clause vectors for one (dim,) unit query: (scores, positions)."""
+        depth = min(depth, self.clause_index.ntotal)
+        scores, rows = self.clause_index.search(query.reshape(1, -1).astype(np.float32), depth)
         return scores[0], rows[0]
 
 
@@ -80,20 +89,27 @@ def expected_manifest(embedder: Embedder, policy_sha256: str) -> dict[str, Any]:
     }
 
 
-def passage_text(sentence: Sentence, clause: Clause) -> str:
-    """What is embedded for one sentence: the sentence under its section title."""
-    return f"{clause.section_title}: {sentence.text}"
+def passage_text(text: str, clause: Clause) -> str:
+    """What is embedded for a sentence or a whole clause: the text under its section title (if any)."""
+    return f"{clause.section_title}: {text}" if clause.section_title else text
+
+
+def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
+    if vectors.shape[1:] != (dimension,):
+        raise IndexCorrupt(f"embedder returned vectors of shape {vectors.shape}, expected (n, {dimension})")
+    index = faiss.IndexFlatIP(dimension)
+    index.add(vectors)
+    return index
 
 
 def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str) -> Store:
     """Split every clause into sentences, embed them, and index them (in memory)."""
     sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
     clauses = {clause.id: clause for clause in policy.clauses}
-    vectors = embedder.embed_passages([passage_text(s, clauses[s.clause_id]) for s in sentences])
-    if vectors.shape != (len(sentences), embedder.dimension):
-        raise IndexCorrupt(f"embedder returned shape {vectors.shape}, expected {(len(sentences), embedder.dimension)}")
-    index = faiss.IndexFlatIP(embedder.dimension)
-    index.add(vectors)
+    vectors = embedder.embed_passages([passage_text(s.text, clauses[s.clause_id]) for s in sentences])
+    clause_vectors = embedder.embed_passages([passage_text(c.text, c) for c in policy.clauses])
+    index = _flat_index(vectors, embedder.dimension)
+    clause_index = _flat_index(clause_vectors, embedder.dimension)
     manifest = expected_manifest(embedder, policy_sha256) | {
         "count": len(sentences),
         "clauses": len(policy.clauses),
@@ -104,7 +120,7 @@ def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str) -> St
         },
         "libraries": library_versions(),
     }
-    return Store(manifest, policy, sentences, index)
+    return Store(manifest, policy, sentences, index, clause_index)
 
 
 def _jsonl(rows: list[dict[str, Any]]) -> bytes:
@@ -116,6 +132,7 @@ def _serialise(store: Store) -> dict[str, bytes]:
     sentence_rows = [asdict(s) | {"citation": clauses[s.clause_id].citation} for s in store.sentences]
     return {
         "index.faiss": faiss.serialize_index(store.index).tobytes(),
+        "clauses.faiss": faiss.serialize_index(store.clause_index).tobytes(),
         "sentences.jsonl": _jsonl(sentence_rows),
         "clauses.jsonl": _jsonl([asdict(c) for c in store.policy.clauses]),
         "policy.txt": store.policy.text.encode("utf-8"),
@@ -153,7 +170,7 @@ def _read_manifest(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def _parse_records(directory: Path, manifest: dict[str, Any]) -> tuple[Policy, tuple[Sentence, ...], faiss.Index]:
+def _parse_records(directory: Path, manifest: dict[str, Any]) -> Store:
     data = {}
     for name in FILES:
         try:
@@ -171,9 +188,10 @@ def _parse_records(directory: Path, manifest: dict[str, Any]) -> tuple[Policy, t
         text = data["policy.txt"].decode("utf-8")
         policy = Policy(info["title"], info["updated"], tuple(Section(*s) for s in info["sections"]), clauses, text)
         index = faiss.deserialize_index(np.frombuffer(data["index.faiss"], dtype=np.uint8))
+        clause_index = faiss.deserialize_index(np.frombuffer(data["clauses.faiss"], dtype=np.uint8))
     except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError) as error:
         raise IndexCorrupt(f"index at {directory} is damaged ({error}); run: policyqa index") from None
-    return policy, sentences, index
+    return Store(manifest, policy, sentences, index, clause_index)
 
 
 def _lines(data: bytes) -> list[str]:
@@ -191,13 +209,16 @@ def load_store(directory: Path, *, expected: dict[str, Any]) -> Store:
     for key, value in expected.items():
         if manifest.get(key) != value:
             raise IndexStale(f"index at {directory} was built with another {key.replace('_', ' ')}")
-    policy, sentences, index = _parse_records(directory, manifest)
-    counts = (manifest.get("count"), len(sentences), index.ntotal)
-    if len(set(counts)) != 1 or index.d != manifest.get("dimension"):
+    store = _parse_records(directory, manifest)
+    counts = (manifest.get("count"), len(store.sentences), store.index.ntotal)
+    clause_counts = (manifest.get("clauses"), len(store.policy.clauses), store.clause_index.ntotal)
+    dimensions = (manifest.get("dimension"), store.index.d, store.clause_index.d)
+    if len(set(counts)) != 1 or len(set(clause_counts)) != 1 or len(set(dimensions)) != 1:
         raise IndexCorrupt(
-            f"index at {directory} is inconsistent (manifest count, records and vectors: {counts}); run: policyqa index"
+            f"index at {directory} is inconsistent (manifest, records and vectors disagree: sentences {counts}, "
+            f"clauses {clause_counts}, dimension {dimensions}); run: policyqa index"
         )
-    known = {c.id for c in policy.clauses}
-    if any(s.clause_id not in known for s in sentences):
+    known = {c.id for c in store.policy.clauses}
+    if any(s.clause_id not in known for s in store.sentences):
         raise IndexCorrupt(f"index at {directory} has sentences of unknown clauses; run: policyqa index")
-    return Store(manifest, policy, sentences, index)
+    return store

@@ -39,7 +39,7 @@ class Clause:
             return f"Preamble ¶{self.id.split('.p')[-1]}"
         if self.number is not None:
             return f"§{self.id} {self.section_title}"
-        return f"§{self.section} ¶{self.id.split('.p')[-1]} {self.section_title}"
+        return f"§{self.section} ¶{self.id.split('.p')[-1]} {self.section_title}".rstrip()
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,13 @@ def test_save_load_round_trip(fake_settings, fake_embedder):
 def test_manifest_records_what_built_it(fake_settings, fake_embedder):
     build_index(fake_settings, fake_embedder)
     manifest = json.loads((fake_settings.index_dir / "manifest.json").read_text())
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["model"] == "keyword-fake" and manifest["model_fingerprint"] == "keyword-fake-v1"
     assert manifest["dimension"] == fake_embedder.dimension
     assert manifest["count"] == 84 and manifest["clauses"] == 44
     assert manifest["policy_sha256"] == file_sha256(fake_settings.policy_path)
     assert {"faiss-cpu", "sentence-transformers", "nltk", "torch"} <= set(manifest["libraries"])
-    assert set(manifest["files"]) == {"index.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt"}
+    assert set(manifest["files"]) == {"index.faiss", "clauses.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt"}
 
 
 def test_build_is_byte_identical(tmp_path, fake_settings, fake_embedder):

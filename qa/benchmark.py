@@ -1,0 +1,356 @@
+"""The PolicyQA benchmark: segment retrieval on a SQuAD-style file, the project beside two baselines.
+
+Each policy's segments are indexed on their own (one clause per segment). For
+each distinct (policy, question) pair the relevant segments are those holding
+any of its answers. Four systems rank the segments of the pair's policy:
+    policyqa  the project: `PolicyQA.ask` over a store built by the same pipeline,
+              with a query adapter trained on the other folds' policies only
+    policyqa-no-adapter  the same without the adapter (hybrid retrieval alone)
+    bm25      bm25s over whole segments (segments without a query term are not retrieved)
+    dense     the embedding model alone: best raw sentence per segment, no section prefix
+The model is loaded once by the caller; each question is embedded once, up front.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from qa.adapter import QueryAdapter, TrainingGroup, train_query_adapter, training_group
+from qa.answer import PolicyQA
+from qa.embed import Embedder
+from qa.errors import QAError
+from qa.metrics import (
+    CHART_COLUMNS,
+    CUTOFF,
+    DEFINITIONS,
+    LEGEND,
+    Chart,
+    Metrics,
+    Outcome,
+    aggregate,
+    aggregate_by,
+    chart_groups,
+    citation_correct,
+    format_table,
+    timing,
+    timing_text,
+)
+from qa.parse import policy_from_segments
+from qa.settings import Settings
+from qa.store import Store, build_store
+
+SYSTEMS = ("policyqa", "policyqa-no-adapter", "bm25", "dense")
+# The project's query adapter is trained per fold: policy i is answered by an adapter
+# that never saw policy i (cross-validation over policies).
+FOLDS = 5
+Progress = Callable[[int, int], None]
+
+
+class EvalInputError(QAError):
+    """A question set, PolicyQA file or eval option that cannot be used as given."""
+
+
+@dataclass(frozen=True)
+class BenchQuestion:
+    """One distinct question of a policy; `relevant` are positions of segments holding an answer."""
+
+    id: str
+    question: str
+    relevant: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class BenchPolicy:
+    """One policy of a PolicyQA file: its segments in file order and its distinct questions."""
+
+    title: str
+    segments: tuple[str, ...]
+    questions: tuple[BenchQuestion, ...]
+
+
+def _require(condition: bool, path: Path, where: str, what: str) -> None:
+    if not condition:
+        raise EvalInputError(f"{path}: {where} {what}; pass a SQuAD-style PolicyQA file such as dev.json")
+
+
+def read_policyqa(path: Path) -> list[Any]:
+    """The `data` list of a PolicyQA JSON file, or `EvalInputError` saying what is wrong."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvalInputError(f"PolicyQA file {path} not found; pass the path of a file such as dev.json") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise EvalInputError(f"PolicyQA file {path} is not readable JSON ({error}); pass a SQuAD-style file") from None
+    data = document.get("data") if isinstance(document, dict) else None
+    _require(isinstance(data, list) and bool(data), path, "the file", "has no data[] of policies")
+    return list(data or [])
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def parse_policy_entry(entry: Any, path: Path, n: int) -> BenchPolicy:
+    """One `data[]` entry -> its segments and distinct questions (grouped by identical text)."""
+    ok = isinstance(entry, dict) and isinstance(entry.get("title"), str) and isinstance(entry.get("paragraphs"), list)
+    _require(ok and bool(entry["paragraphs"]), path, f"data[{n}]", "needs a title and paragraphs[]")
+    segments: list[str] = []
+    groups: dict[str, tuple[str, set[int]]] = {}
+    for position, paragraph in enumerate(entry["paragraphs"]):
+        ok = (
+            isinstance(paragraph, dict)
+            and _is_text(paragraph.get("context"))
+            and isinstance(paragraph.get("qas"), list)
+        )
+        _require(ok, path, f"data[{n}].paragraphs[{position}]", "needs a non-empty context and qas[]")
+        segments.append(paragraph["context"])
+        for qa in paragraph["qas"]:
+            ok = isinstance(qa, dict) and _is_text(qa.get("question")) and isinstance(qa.get("answers"), list)
+            _require(ok, path, f"data[{n}].paragraphs[{position}].qas", "need a question and answers[] each")
+            _, relevant = groups.setdefault(qa["question"].strip(), (str(qa.get("id", "")), set()))
+            if qa["answers"]:
+                relevant.add(position)
+    questions = tuple(BenchQuestion(qa_id, q, tuple(sorted(rel))) for q, (qa_id, rel) in groups.items())
+    return BenchPolicy(entry["title"], tuple(segments), questions)
+
+
+def load_policyqa(path: Path, *, limit: int | None = None) -> tuple[BenchPolicy, ...]:
+    """The policies of a PolicyQA file, keeping only the first `limit` (policy, question) pairs."""
+    policies = [parse_policy_entry(entry, path, n) for n, entry in enumerate(read_policyqa(path))]
+    if limit is None:
+        return tuple(policies)
+    kept = []
+    for policy in policies:
+        if limit <= 0:
+            break
+        kept.append(BenchPolicy(policy.title, policy.segments, policy.questions[:limit]))
+        limit -= len(kept[-1].questions)
+    return tuple(kept)
+
+
+class QueryCache:
+    """An `Embedder` that embeds each distinct query once: `prime` batches them up front."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._vectors: dict[str, np.ndarray] = {}
+        self.name, self.dimension, self.fingerprint = embedder.name, embedder.dimension, embedder.fingerprint
+
+    def prime(self, texts: Sequence[str]) -> None:
+        missing = sorted(set(texts) - self._vectors.keys())
+        if missing:
+            self._vectors.update(zip(missing, self._embedder.embed_queries(missing), strict=True))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.prime(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self._vectors[text] for text in texts])
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embedder.embed_passages(texts)
+
+
+def rank_top(scores: np.ndarray, k: int) -> tuple[int, ...]:
+    """Positions of the `k` highest finite scores, best first; ties keep position order.
+
+    >>> rank_top(np.array([0.2, 0.9, -np.inf, 0.9]), 3)
+    (1, 3, 0)
+    """
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    return tuple(int(i) for i in order if np.isfinite(scores[i]))[:k]
+
+
+def best_per_segment(scores: np.ndarray, owner: np.ndarray, n_segments: int) -> np.ndarray:
+    """(queries, sentences) scores -> (queries, n_segments) best sentence score; -inf if none.
+
+    >>> best_per_segment(np.array([[0.1, 0.7, 0.4]]), np.array([0, 0, 1]), 3).tolist()
+    [[0.7, 0.4, -inf]]
+    """
+    best = np.full((n_segments, scores.shape[0]), -np.inf)
+    np.maximum.at(best, owner, scores.T)
+    return best.T
+
+
+def bm25_rankings(segments: Sequence[str], questions: Sequence[str], k: int) -> list[tuple[int, ...]]:
+    """BM25 (bm25s, English stopwords) over whole segments: top-k positions per question."""
+    quiet: dict[str, Any] = {"stopwords": "en", "return_ids": False, "show_progress": False}
+    model = bm25s.BM25()
+    model.index(bm25s.tokenize(list(segments), **quiet), show_progress=False)
+    tokens = bm25s.tokenize(list(questions), **quiet)
+    # A zero score means no query term occurs in the segment: it is not retrieved.
+    return [rank_top(np.where(scores > 0, scores, -np.inf), k) for scores in map(model.get_scores, tokens)]
+
+
+def dense_rankings(store: Store, questions: Sequence[str], embedder: Embedder, k: int) -> list[tuple[int, ...]]:
+    """The embedding model alone: cosine of the question to each raw sentence, best per segment.
+
+    The store of an untitled segment policy embeds exactly the raw sentences, so its vectors are reused.
+    """
+    position = {clause.id: i for i, clause in enumerate(store.policy.clauses)}
+    owner = np.array([position[s.clause_id] for s in store.sentences], dtype=np.int64)
+    scores = embedder.embed_queries(list(questions)) @ store.index.reconstruct_n(0, store.index.ntotal).T
+    return [rank_top(row, k) for row in best_per_segment(scores, owner, len(store.policy.clauses))]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One benchmark policy indexed by the project's pipeline, with its adapter training data."""
+
+    bench: BenchPolicy
+    store: Store
+    group: TrainingGroup
+
+
+def prepare(bench: BenchPolicy, embedder: Embedder) -> Prepared:
+    policy = policy_from_segments(bench.title, list(bench.segments))
+    store = build_store(policy, embedder, policy_sha256=hashlib.sha256(policy.text.encode()).hexdigest())
+    queries = embedder.embed_queries([q.question for q in bench.questions])
+    return Prepared(bench, store, training_group(store, queries, [list(q.relevant) for q in bench.questions]))
+
+
+def cross_validated_adapters(prepared: Sequence[Prepared], embedder: Embedder, folds: int) -> list[QueryAdapter | None]:
+    """For policy i, an adapter trained only on the policies outside i's fold (i % folds).
+
+    Fewer than two policies leave nothing to train on: every entry is None.
+    """
+    folds = min(folds, len(prepared))
+    if folds < 2:
+        return [None] * len(prepared)
+    adapters: list[QueryAdapter | None] = [None] * len(prepared)
+    for fold in range(folds):
+        train = [p.group for i, p in enumerate(prepared) if i % folds != fold]
+        adapter = QueryAdapter(train_query_adapter(train), embedder.fingerprint, f"policyqa fold {fold + 1}/{folds}")
+        for i in range(fold, len(prepared), folds):
+            adapters[i] = adapter
+    return adapters
+
+
+def score_policy(
+    prepared: Prepared, embedder: Embedder, settings: Settings, adapter: QueryAdapter | None
+) -> dict[str, list[Outcome]]:
+    """Outcomes of the systems (see `SYSTEMS`) on one policy's questions."""
+    bench, store = prepared.bench, prepared.store
+    ids = [clause.id for clause in store.policy.clauses]
+    questions = [q.question for q in bench.questions]
+    project = {
+        "policyqa": PolicyQA(store, embedder, settings, adapter=adapter),
+        "policyqa-no-adapter": PolicyQA(store, embedder, settings),
+    }
+    answers = {name: [qa.ask(question, CUTOFF) for question in questions] for name, qa in project.items()}
+    baselines = {
+        "bm25": bm25_rankings(bench.segments, questions, CUTOFF),
+        "dense": dense_rankings(store, questions, embedder, CUTOFF),
+    }
+    scored: dict[str, list[Outcome]] = {name: [] for name in SYSTEMS}
+    for i, question in enumerate(bench.questions):
+        gold = tuple(ids[j] for j in question.relevant)
+        row = (question.id, question.question, "answerable" if gold else "unanswerable", bench.title, gold)
+        for name, rows in answers.items():
+            answer = rows[i]
+            ranked = tuple(hit.clause_id for hit in answer.hits)
+            scored[name].append(Outcome(*row, ranked, answer.covered, citation_correct(answer, store.policy, gold)))
+        for name, rankings in baselines.items():
+            scored[name].append(Outcome(*row, tuple(ids[j] for j in rankings[i])))
+    return scored
+
+
+def run_benchmark(
+    policies: Sequence[BenchPolicy], embedder: Embedder, settings: Settings, *, progress: Progress | None = None
+) -> dict[str, tuple[Outcome, ...]]:
+    """Outcomes per system (see `SYSTEMS`) over every pair of `policies`; `progress(done, total)` per policy."""
+    cache = QueryCache(embedder)
+    cache.prime([q.question for policy in policies for q in policy.questions])
+    total = 2 * sum(len(policy.questions) for policy in policies)
+    prepared, done = [], 0
+    for policy in policies:
+        prepared.append(prepare(policy, cache))
+        done += len(policy.questions)
+        if progress is not None:
+            progress(done, total)
+    adapters = cross_validated_adapters(prepared, cache, FOLDS)
+    outcomes: dict[str, list[Outcome]] = {name: [] for name in SYSTEMS}
+    for item, adapter in zip(prepared, adapters, strict=True):
+        for name, rows in score_policy(item, cache, settings, adapter).items():
+            outcomes[name].extend(rows)
+        done += len(item.bench.questions)
+        if progress is not None:
+            progress(done, total)
+    return {name: tuple(rows) for name, rows in outcomes.items()}
+
+
+@dataclass(frozen=True)
+class BenchmarkReport:
+    """PolicyQA outcomes per system (the project and two baselines) over the same pairs."""
+
+    source: str
+    settings: dict[str, object]
+    systems: dict[str, tuple[Outcome, ...]]
+    counts: dict[str, int]
+    seconds: float
+    chart_name = "systems.png"
+
+    def by_policy(self) -> dict[str, dict[str, Metrics]]:
+        """Policy title -> system -> metrics, policies in file order."""
+        per_system = {name: aggregate_by(rows, lambda o: o.group) for name, rows in self.systems.items()}
+        titles = next(iter(per_system.values()), {})
+        return {title: {name: rows[title] for name, rows in per_system.items()} for title in titles}
+
+    def to_json(self) -> dict[str, object]:
+        by_policy = self.by_policy()
+        return {
+            "set": "policyqa",
+            "source": self.source,
+            "settings": self.settings,
+            "counts": self.counts,
+            "systems": {name: aggregate(rows).to_json() for name, rows in self.systems.items()},
+            "by_policy": {title: {n: m.to_json() for n, m in row.items()} for title, row in by_policy.items()},
+            "timing": timing(self.seconds, self.counts["pairs"]),
+            "definitions": DEFINITIONS,
+        }
+
+    def to_text(self) -> str:
+        counts = ", ".join(f"{value} {name}" for name, value in self.counts.items())
+        used = ", ".join(f"{name} {value}" for name, value in self.settings.items())
+        table = format_table({name: aggregate(rows) for name, rows in self.systems.items()}, label="system")
+        lines = [f"PolicyQA {self.source}: {counts}; {used}", "", table, LEGEND, ""]
+        lines.append(f"MRR@10 by policy ({' / '.join(self.systems)}):")
+        for title, row in self.by_policy().items():
+            cells = "  ".join("-" if m.mrr_at_10 is None else f"{m.mrr_at_10:.3f}" for m in row.values())
+            lines.append(f"  {title:<24} {next(iter(row.values())).questions:>4}  {cells}")
+        return "\n".join([*lines, "", timing_text(self.seconds, self.counts["pairs"], "pairs")])
+
+    def chart(self) -> tuple[str, Chart]:
+        """Metric -> system -> value, so each metric shows the three systems side by side."""
+        rows = chart_groups({name: aggregate(rows) for name, rows in self.systems.items()}, CHART_COLUMNS)
+        groups = {title: {name: row[title] for name, row in rows.items()} for _, title in CHART_COLUMNS}
+        return "PolicyQA segment retrieval: the project beside two baselines", groups
+
+
+def evaluate_policyqa(
+    policies: Sequence[BenchPolicy],
+    embedder: Embedder,
+    settings: Settings,
+    *,
+    source: str = "",
+    progress: Progress | None = None,
+) -> BenchmarkReport:
+    """Run the three systems on `policies` and report their metrics, counts and timing."""
+    start = time.perf_counter()
+    systems = run_benchmark(policies, embedder, settings, progress=progress)
+    counts = {
+        "policies": len(policies),
+        "segments": sum(len(p.segments) for p in policies),
+        "pairs": sum(len(p.questions) for p in policies),
+    }
+    used: dict[str, object] = {"model": settings.model, "k": CUTOFF, "covered_threshold": settings.covered_threshold}
+    return BenchmarkReport(source, used, systems, counts, time.perf_counter() - start)

@@ -1,0 +1,306 @@
+"""Question sets and PolicyQA files -> metrics, a printed table, report.json and a PNG chart.
+
+    questions = load_questions(Path("eval/questions.jsonl"))
+    report = evaluate_questions(PolicyQA.load(), questions)
+    print(report.to_text())
+
+A question set is JSON lines of {"id", "question", "answers": [clause ids],
+"kind": "direct|paraphrase|unanswerable", "note"}; the PolicyQA benchmark lives
+in `qa.benchmark`. Every question is asked for `CUTOFF` (10) hits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from qa.answer import PolicyQA
+from qa.benchmark import EvalInputError, Progress, evaluate_policyqa, load_policyqa
+from qa.metrics import (
+    COLUMNS,
+    CUTOFF,
+    DEFINITIONS,
+    LEGEND,
+    Chart,
+    Metrics,
+    Outcome,
+    aggregate,
+    aggregate_by,
+    chart_groups,
+    citation_correct,
+    format_table,
+    misses,
+    timing,
+    timing_text,
+)
+from qa.settings import Settings
+from qa.types import Policy
+
+KINDS = ("direct", "paraphrase", "unanswerable")
+NO_SECTION = "none"
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    """One line of a question set; `answers` are clause ids, empty when unanswerable."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    kind: str
+    note: str = ""
+
+
+def _problem(row: dict[str, Any]) -> str | None:
+    """What is wrong with one question-set row, or None."""
+    answers = row.get("answers")
+    if not isinstance(row.get("id"), str) or not row["id"]:
+        return "id must be a non-empty string"
+    if not isinstance(row.get("question"), str) or not row["question"].strip():
+        return "question must be a non-empty string"
+    if not isinstance(answers, list) or not all(isinstance(answer, str) for answer in answers):
+        return "answers must be a list of clause ids"
+    if row.get("kind") not in KINDS:
+        return f"kind must be one of {', '.join(KINDS)}"
+    if (row["kind"] == "unanswerable") != (not answers):
+        return "answers must be empty exactly when kind is unanswerable"
+    return None
+
+
+def parse_question(line: str, where: str) -> GoldQuestion:
+    """One JSON line -> `GoldQuestion`, or `EvalInputError` naming the file and line."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise EvalInputError(f"{where}: not valid JSON ({error.msg}); fix that line") from None
+    if not isinstance(row, dict):
+        raise EvalInputError(f"{where}: not a JSON object with id, question, answers and kind; fix that line")
+    if problem := _problem(row):
+        raise EvalInputError(f"{where}: {problem}; fix that line")
+    note = str(row.get("note", ""))
+    return GoldQuestion(row["id"], row["question"].strip(), tuple(row["answers"]), row["kind"], note)
+
+
+def load_questions(path: Path, *, limit: int | None = None) -> tuple[GoldQuestion, ...]:
+    """The first `limit` (default all) questions of a JSON-lines question set, checked."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise EvalInputError(
+            f"questions file {path} not found; pass a .jsonl file such as eval/questions.jsonl"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise EvalInputError(f"questions file {path} cannot be read ({error}); pass a UTF-8 .jsonl file") from None
+    questions = [parse_question(line, f"{path}:{n}") for n, line in enumerate(lines, 1) if line.strip()]
+    if not questions:
+        raise EvalInputError(f"questions file {path} holds no questions; add one JSON object per line")
+    seen: set[str] = set()
+    for question in questions:
+        if question.id in seen:
+            raise EvalInputError(f"{path}: question id {question.id} appears twice; give each question its own id")
+        seen.add(question.id)
+    return tuple(questions[:limit])
+
+
+def check_gold(questions: Sequence[GoldQuestion], policy: Policy) -> None:
+    """`EvalInputError` if a gold answer names a clause the policy does not have."""
+    known = {clause.id for clause in policy.clauses}
+    for question in questions:
+        unknown = [a for a in question.answers if a not in known]
+        if unknown:
+            raise EvalInputError(
+                f"question {question.id} names clause {unknown[0]}, which the policy does not have; "
+                "fix the questions file or POLICYQA_POLICY_PATH"
+            )
+
+
+class ProgressLine:
+    """Progress on stderr: one line rewritten in place on a terminal, else a line per 10% step."""
+
+    def __init__(self, label: str, *, stream: TextIO | None = None, min_total: int = 50) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.min_total = min_total
+        self._step = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.min_total:
+            return
+        if self.stream.isatty():
+            end = "\n" if done >= total else ""
+            self.stream.write(f"\r{self.label} {done}/{total}{end}")
+        elif done * 10 // total > self._step:
+            self._step = done * 10 // total
+            self.stream.write(f"{self.label} {done}/{total} ({100 * done // total}%)\n")
+        self.stream.flush()
+
+
+def _section_order(name: str) -> tuple[bool, bool, str]:
+    """Preamble first, then sections by letter, "no section" (unanswerable) last."""
+    return name == NO_SECTION, name != "P", name
+
+
+@dataclass(frozen=True)
+class QuestionReport:
+    """The outcome of every question of a set, and how long asking them took."""
+
+    source: str
+    settings: dict[str, object]
+    outcomes: tuple[Outcome, ...]
+    seconds: float
+    chart_name = "hits-by-section.png"
+
+    def by_section(self) -> dict[str, Metrics]:
+        rows = aggregate_by(self.outcomes, lambda o: o.group)
+        return {name: rows[name] for name in sorted(rows, key=_section_order)}
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "set": "questions",
+            "source": self.source,
+            "settings": self.settings,
+            "metrics": aggregate(self.outcomes).to_json(),
+            "by_kind": {name: m.to_json() for name, m in aggregate_by(self.outcomes, lambda o: o.kind).items()},
+            "by_section": {name: m.to_json() for name, m in self.by_section().items()},
+            "missed": [miss.to_json() for miss in misses(self.outcomes)],
+            "timing": timing(self.seconds, len(self.outcomes)),
+            "definitions": DEFINITIONS,
+        }
+
+    def to_text(self) -> str:
+        rows = {"all": aggregate(self.outcomes)} | aggregate_by(self.outcomes, lambda o: o.kind)
+        rows |= {f"section {name}": m for name, m in self.by_section().items()}
+        missed = misses(self.outcomes)
+        used = ", ".join(f"{name} {value}" for name, value in self.settings.items())
+        lines = [f"{self.source}: {used}", "", format_table(rows), LEGEND, ""]
+        lines.append(f"Missed {len(missed)} (answerable with a wrong top hit, or unanswerable but covered):")
+        for miss in missed:
+            where = f"gold at rank {miss.gold_rank}" if miss.gold_rank else "gold not in top 10" if miss.gold else ""
+            lines.append(f"  {miss.id} [{miss.kind}] {miss.question}")
+            lines.append(
+                f"      gold {', '.join(miss.gold) or '-'} | first {miss.first or '-'}"
+                + (f" | {where}" if where else "")
+            )
+        return "\n".join([*lines, "", timing_text(self.seconds, len(self.outcomes), "questions")])
+
+    def chart(self) -> tuple[str, Chart]:
+        rows = {"all": aggregate(self.outcomes)} | self.by_section()
+        return "Hit@k by section of the first gold clause", chart_groups(rows, COLUMNS[:3])
+
+
+def evaluate_questions(
+    qa: PolicyQA, questions: Sequence[GoldQuestion], *, source: str = "", progress: Progress | None = None
+) -> QuestionReport:
+    """Ask every question for 10 hits; score the hits against the gold clauses."""
+    check_gold(questions, qa.policy)
+    start = time.perf_counter()
+    outcomes = []
+    for done, question in enumerate(questions, 1):
+        answer = qa.ask(question.question, CUTOFF)
+        section = qa.policy.clause(question.answers[0]).section if question.answers else NO_SECTION
+        ranked = tuple(hit.clause_id for hit in answer.hits)
+        cited = citation_correct(answer, qa.policy, question.answers)
+        row = (question.id, question.question, question.kind, section, question.answers, ranked)
+        outcomes.append(Outcome(*row, covered=answer.covered, cited=cited))
+        if progress is not None:
+            progress(done, len(questions))
+    settings = qa.settings
+    used = {"model": settings.model, "k": CUTOFF, "covered_threshold": settings.covered_threshold}
+    used |= {"policy": settings.policy_path.name}
+    return QuestionReport(source, used, tuple(outcomes), time.perf_counter() - start)
+
+
+class Report(Protocol):
+    """What `write_outputs` and `run_cli` need of a question-set or benchmark report."""
+
+    chart_name: str
+
+    def to_json(self) -> dict[str, object]: ...
+
+    def to_text(self) -> str: ...
+
+    def chart(self) -> tuple[str, Chart]: ...
+
+
+def save_bar_chart(path: Path, title: str, groups: Chart) -> None:
+    """Grouped bars: one group per key of `groups`, one bar per series inside it (values 0..1)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    series = list(next(iter(groups.values()), {}))
+    figure = Figure(figsize=(max(6.0, 0.9 * len(groups) + 2), 4.0), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    width = 0.8 / max(1, len(series))
+    for i, name in enumerate(series):
+        xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
+        axes.bar(xs, [row[name] for row in groups.values()], width, label=name)
+    axes.set_xticks(range(len(groups)), list(groups))
+    # Head room above 1.0 keeps the legend clear of full-height bars.
+    axes.set_ylim(0, 1.15)
+    axes.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    axes.set_title(title)
+    axes.legend(loc="upper center", ncols=max(1, len(series)), fontsize="small", frameon=False)
+    figure.tight_layout()
+    figure.savefig(path, format="png")
+
+
+def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Write to a sibling temporary file, then rename it over `path`."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def write_outputs(report: Report, out: Path) -> list[Path]:
+    """`report.json` and the report's PNG chart in folder `out` (created if needed)."""
+    text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+    title, groups = report.chart()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _write_atomic(out / "report.json", lambda p: p.write_text(text, encoding="utf-8"))
+        _write_atomic(out / report.chart_name, lambda p: save_bar_chart(p, title, groups))
+    except OSError as error:
+        raise EvalInputError(f"cannot write the report to {out} ({error}); pass a writable folder to --out") from None
+    return [out / "report.json", out / report.chart_name]
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> Report:
+    if (args.questions is None) == (args.policyqa is None):
+        raise EvalInputError(
+            "give a questions .jsonl file or --policyqa FILE, not both or neither; see: policyqa eval -h"
+        )
+    if args.limit is not None and args.limit < 1:
+        raise EvalInputError(f"--limit must be 1 or more, not {args.limit}")
+    if args.policyqa is not None:
+        # Check the file before the slow model load.
+        policies = load_policyqa(Path(args.policyqa), limit=args.limit)
+        from qa.embed import SentenceTransformerEmbedder
+
+        embedder = SentenceTransformerEmbedder(settings.model)
+        return evaluate_policyqa(policies, embedder, settings, source=args.policyqa, progress=ProgressLine("policyqa"))
+    questions = load_questions(Path(args.questions), limit=args.limit)
+    qa = PolicyQA.load(settings)
+    return evaluate_questions(qa, questions, source=args.questions, progress=ProgressLine("questions"))
+
+
+def run_cli(args: argparse.Namespace, settings: Settings) -> int:
+    """`policyqa eval`: run, print a table (or JSON with --json), write files with --out."""
+    report = _run(args, settings)
+    if args.out:
+        for path in write_outputs(report, Path(args.out)):
+            print(f"wrote {path}", file=sys.stderr)
+    print(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if args.json else report.to_text())
+    return 0

@@ -1,0 +1,92 @@
+"""Question -> clause scores: one embedder call, FAISS look-ups, BM25, then pure fusion.
+
+Four signals are scored for every clause and fused (z-scored, weighted):
+    dense            best sentence cosine (sentence under its section title)
+    dense_clause     cosine with the whole clause
+    lexical          BM25 over the clause plus the gists of the defined terms it uses
+    lexical_sentence best BM25 over single sentences
+The weights live in `Settings`; `bench/tune.py` chose them on the dev questions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.adapter import QueryAdapter
+from qa.embed import Embedder
+from qa.lexical import LexicalIndex
+from qa.retrieve import best_per_group, fuse, scatter_scores
+from qa.store import Store
+from qa.terms import Definition, find_definitions, terms_used
+
+PARTS = ("dense", "dense_clause", "lexical", "lexical_sentence")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Scores for every clause of the store, in clause order, plus each clause's best sentence row.
+
+    `coverage` is the cosine of the closest sentence to the plain (unadapted)
+    question vector: the evidence for "the policy covers this".
+    """
+
+    fused: np.ndarray
+    parts: dict[str, np.ndarray]
+    best_row: np.ndarray
+    coverage: float
+
+
+def lexical_clause_text(title: str, text: str, gists: list[str]) -> str:
+    """The clause as BM25 sees it: title, text, and what its defined terms stand for."""
+    return " ".join([title, text, *gists])
+
+
+class Retriever:
+    """Scores clauses of one store for a question; shared read-only across threads."""
+
+    def __init__(
+        self, store: Store, embedder: Embedder, weights: dict[str, float], *, adapter: QueryAdapter | None = None
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.weights = weights
+        self.adapter = adapter
+        clauses = store.policy.clauses
+        position = {clause.id: i for i, clause in enumerate(clauses)}
+        self.row_clause = np.array([position[s.clause_id] for s in store.sentences], dtype=np.int64)
+        self.definitions: tuple[Definition, ...] = find_definitions(store.policy)
+        gist = {d.term: d.gist for d in self.definitions}
+        self.terms = [terms_used(clause, self.definitions) for clause in clauses]
+        self.lexical = LexicalIndex(
+            [
+                lexical_clause_text(c.section_title, c.text, [gist[t] for t, _ in used])
+                for c, used in zip(clauses, self.terms, strict=True)
+            ]
+        )
+        titles = [clauses[i].section_title for i in self.row_clause]
+        self.lexical_sentences = LexicalIndex(
+            [f"{title} {s.text}" for title, s in zip(titles, store.sentences, strict=True)]
+        )
+
+    def rank(self, question: str) -> Ranking:
+        """Scores of every clause for `question` (the only model call is one query embedding)."""
+        plain = self.embedder.embed_queries([question])
+        query = self.adapter.apply(plain)[0] if self.adapter is not None else plain[0]
+        n_rows, n_clauses = len(self.store.sentences), len(self.store.policy.clauses)
+        scores, rows = self.store.search(query, n_rows)
+        dense_rows = scatter_scores(rows, scores, n_rows)
+        coverage = float(scores[0]) if self.adapter is None else float(self.store.search(plain[0], 1)[0][0])
+        scores, positions = self.store.search_clauses(query, n_clauses)
+        lexical_rows = self.lexical_sentences.scores(question)
+        parts = {
+            "dense": best_per_group(dense_rows, self.row_clause, n_clauses)[0],
+            "dense_clause": scatter_scores(positions, scores, n_clauses),
+            "lexical": self.lexical.scores(question),
+            "lexical_sentence": best_per_group(lexical_rows, self.row_clause, n_clauses)[0],
+        }
+        # The evidence sentence: dense and lexical agreement within the clause.
+        row_scores = fuse({"dense": dense_rows, "lexical": lexical_rows}, {"dense": 1.0, "lexical": 0.5})
+        best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
+        return Ranking(fuse(parts, self.weights), parts, best_row, coverage)

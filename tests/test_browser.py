@@ -1,0 +1,237 @@
+"""The app in a real browser: Debian chromium driven by playwright, against `python app.py`.
+
+Needs /usr/bin/chromium: skipped locally without it, a failure when CI is set.
+Screenshots go to tests/artifacts/; with UPDATE_SCREENSHOT=1 the desktop one
+also replaces docs/screenshot.png (the README's picture).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from qa.settings import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+SEED = "Who can see my bank details?"
+INJECTION = "<img src=x onerror=alert(1)>"
+ANSWER_TIMEOUT_MS = 60_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium_path, real_index_dir: Path) -> Iterator[str]:
+    """`python app.py` as `make run` starts it, on a free port, over a tmp copy of the index."""
+    port = free_port()
+    env = {**os.environ, "POLICYQA_INDEX_DIR": str(real_index_dir), "POLICYQA_HOST": "127.0.0.1"}
+    env.pop("POLICYQA_PORT", None)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--no-browser"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"app.py exited with {server.returncode}:\n{server.stdout.read() if server.stdout else ''}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("app.py did not answer within 180 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One page of the app with everything it requested and every dialog it opened."""
+
+    def __init__(self, browser, url: str, *, width: int = 1280, height: int = 900) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("dialog", self._dialog)
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_selector("#pqa-question textarea")
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def ask(self, question: str) -> None:
+        """Type a question, press Enter, wait for the reply (answer or notice)."""
+        before = self.page.locator("#pqa-chat .pqa-answer, #pqa-chat .pqa-notice").count()
+        box = self.page.locator("#pqa-question textarea")
+        box.fill(question)
+        box.press("Enter")
+        self.wait_for_replies(before + 1)
+
+    def wait_for_replies(self, count: int) -> None:
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('#pqa-chat .pqa-answer, #pqa-chat .pqa-notice').length >= n",
+            arg=count,
+            timeout=ANSWER_TIMEOUT_MS,
+        )
+        self.page.wait_for_timeout(300)  # let the scroll-to-question script settle before screenshots
+
+    def external_requests(self) -> list[str]:
+        return [url for url in self.requests if urlsplit(url).hostname not in (None, "127.0.0.1", "localhost")]
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / name
+        self.page.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def visit(browser, app_url) -> Iterator[Visit]:
+    opened = Visit(browser, app_url)
+    yield opened
+    opened.context.close()
+    assert opened.external_requests() == [], "the page fetched something from outside the machine"
+
+
+def test_example_question_shows_cited_highlighted_clauses(visit):
+    page = visit.page
+    page.get_by_role("button", name=SEED).click()
+    visit.wait_for_replies(1)
+    citations = page.locator("#pqa-chat .pqa-answer a.pqa-cite").all_inner_texts()
+    assert len(citations) == 5
+    assert {"§C.6 Disclosure of Personal Data", "§C.4 Disclosure of Personal Data"} & set(citations[:3])
+    first = page.locator("#pqa-chat .pqa-hit").first
+    mark = first.locator("mark.pqa-mark")
+    assert mark.is_visible() and len(mark.inner_text()) > 20
+    assert mark.inner_text() in first.locator(".pqa-text").inner_text()
+    assert first.locator(".pqa-rel").inner_text().strip() in {"strong match", "good match", "weak match"}
+    assert page.locator(".pqa-question").last.inner_text() == SEED
+    shot = visit.screenshot("app-answer.png")
+    if os.environ.get("UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, ROOT / "docs" / "screenshot.png")
+    assert visit.external_requests() == []
+    assert visit.dialogs == []
+
+
+def test_citation_opens_the_policy_at_that_clause(visit):
+    page = visit.page
+    visit.ask(SEED)
+    citation = page.locator("#pqa-chat a.pqa-cite").first
+    clause_id = citation.get_attribute("href").removeprefix("#clause-")
+    citation.click()
+    page.wait_for_selector(f'[id="clause-{clause_id}"].pqa-target', timeout=10_000)
+    assert page.locator('button[role="tab"][data-tab-id="policy"]').get_attribute("aria-selected") == "true"
+    target = page.locator(f'[id="clause-{clause_id}"]')
+    page.wait_for_function(
+        "el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
+        arg=target.element_handle(),
+        timeout=5_000,
+    )
+    assert page.locator(".pqa-clause.pqa-target").count() == 1
+    visit.screenshot("app-policy.png")
+
+
+def test_html_in_a_question_shows_as_text(visit):
+    page = visit.page
+    visit.ask(INJECTION)
+    page.wait_for_timeout(500)  # time for a broken image's onerror, were it rendered
+    assert visit.dialogs == []
+    assert page.locator(".pqa-question").last.inner_text() == INJECTION
+    assert page.locator('#pqa-chat img[src="x"]').count() == 0
+    visit.screenshot("app-injection.png")
+
+
+def test_empty_and_long_questions_get_a_friendly_notice(visit):
+    page = visit.page
+    visit.ask("")
+    assert "the question is empty" in page.locator(".pqa-notice").last.inner_text()
+    visit.ask("why " * 600)
+    assert "keep it under 2000" in page.locator(".pqa-notice").last.inner_text()
+    chat = page.locator("#pqa-chat").inner_text()
+    assert "Traceback" not in chat and "Error" not in chat
+
+
+def test_follow_up_keeps_history_and_copy_gives_plain_text(visit):
+    page = visit.page
+    visit.ask(SEED)
+    visit.ask("Do you use cookies?")
+    assert page.locator(".pqa-question").all_inner_texts() == [SEED, "Do you use cookies?"]
+    assert page.locator("#pqa-chat .pqa-answer").count() == 2
+    page.locator('#pqa-chat button[aria-label="Copy message"]').last.click()
+    page.wait_for_timeout(300)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("Q: Do you use cookies?\n1. §E")
+    assert "<" not in copied
+
+
+def test_phone_width_has_no_sideways_scrolling(browser, app_url):
+    phone = Visit(browser, app_url, width=390, height=844)
+    try:
+        phone.ask(SEED)
+        width = phone.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+        assert phone.page.locator("#pqa-chat a.pqa-cite").first.is_visible()
+        phone.screenshot("app-phone.png")
+    finally:
+        phone.context.close()
+    assert phone.external_requests() == []
