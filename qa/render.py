@@ -111,8 +111,9 @@ def relevance(score: float, *, strong: float = STRONG_MATCH, good: float = GOOD_
 
 
 def hit_similarity(hit: Hit) -> float:
-    """The dense (cosine) similarity of the hit's best sentence, the scale `relevance` expects."""
-    return hit.scores.get("dense", hit.score)
+    """The plain cosine similarity of the hit's best sentence (no query adapter), the scale
+    `relevance` expects; "dense" for answers made without that signal."""
+    return hit.scores.get("similarity", hit.scores.get("dense", hit.score))
 
 
 def text_html(text: str) -> str:

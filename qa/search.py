@@ -5,7 +5,10 @@ Four signals are scored for every clause and fused (z-scored, weighted):
     dense_clause     cosine with the whole clause
     lexical          BM25 over the clause plus the gists of the defined terms it uses
     lexical_sentence best BM25 over single sentences
-The weights live in `Settings`; `bench/tune.py` chose them on the dev questions.
+The weights live in `Settings` (chosen on the development questions). With a
+query adapter the dense signals use the adapted question vector; `similarity`
+(best-sentence cosine with the plain question vector, not fused) stays on the
+model's own scale for the "covered" decision and the relevance labels.
 """
 
 from __future__ import annotations
@@ -19,9 +22,7 @@ from qa.embed import Embedder
 from qa.lexical import LexicalIndex
 from qa.retrieve import best_per_group, fuse, scatter_scores
 from qa.store import Store
-from qa.terms import Definition, find_definitions, terms_used
-
-PARTS = ("dense", "dense_clause", "lexical", "lexical_sentence")
+from qa.terms import Definition, expansions, find_definitions, terms_used
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ class Ranking:
     """Scores for every clause of the store, in clause order, plus each clause's best sentence row.
 
     `coverage` is the cosine of the closest sentence to the plain (unadapted)
-    question vector: the evidence for "the policy covers this".
+    question vector: the evidence for "the policy covers this"; per clause it is
+    `parts["similarity"]`.
     """
 
     fused: np.ndarray
@@ -57,8 +59,8 @@ class Retriever:
         position = {clause.id: i for i, clause in enumerate(clauses)}
         self.row_clause = np.array([position[s.clause_id] for s in store.sentences], dtype=np.int64)
         self.definitions: tuple[Definition, ...] = find_definitions(store.policy)
-        gist = {d.term: d.gist for d in self.definitions}
         self.terms = [terms_used(clause, self.definitions) for clause in clauses]
+        gist = expansions(self.definitions, dict(zip((c.id for c in clauses), self.terms, strict=True)))
         self.lexical = LexicalIndex(
             [
                 lexical_clause_text(c.section_title, c.text, [gist[t] for t, _ in used])
@@ -77,7 +79,10 @@ class Retriever:
         n_rows, n_clauses = len(self.store.sentences), len(self.store.policy.clauses)
         scores, rows = self.store.search(query, n_rows)
         dense_rows = scatter_scores(rows, scores, n_rows)
-        coverage = float(scores[0]) if self.adapter is None else float(self.store.search(plain[0], 1)[0][0])
+        if self.adapter is None:
+            plain_rows = dense_rows
+        else:
+            plain_rows = scatter_scores(*self.store.search(plain[0], n_rows)[::-1], n_rows)
         scores, positions = self.store.search_clauses(query, n_clauses)
         lexical_rows = self.lexical_sentences.scores(question)
         parts = {
@@ -85,8 +90,10 @@ class Retriever:
             "dense_clause": scatter_scores(positions, scores, n_clauses),
             "lexical": self.lexical.scores(question),
             "lexical_sentence": best_per_group(lexical_rows, self.row_clause, n_clauses)[0],
+            "similarity": best_per_group(plain_rows, self.row_clause, n_clauses)[0],
         }
         # The evidence sentence: dense and lexical agreement within the clause.
         row_scores = fuse({"dense": dense_rows, "lexical": lexical_rows}, {"dense": 1.0, "lexical": 0.5})
         best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
+        coverage = float(parts["similarity"].max())
         return Ranking(fuse(parts, self.weights), parts, best_row, coverage)

@@ -78,6 +78,20 @@ def terms_used(clause: Clause, definitions: tuple[Definition, ...]) -> tuple[tup
     return tuple(sorted(used, key=lambda pair: order[pair[0]]))
 
 
+def expansions(
+    definitions: tuple[Definition, ...], used_by_clause: dict[str, tuple[tuple[str, str], ...]]
+) -> dict[str, str]:
+    """What each term stands for, one level deep: its gist plus the gists of the terms
+    its defining clause uses. "Personal Data" (A.7, which names Account Information)
+    -> "... personal data" + "bank account numbers, billing ...".
+    """
+    gist = {d.term: d.gist for d in definitions}
+    return {
+        d.term: " ".join([d.gist, *(gist[term] for term, _ in used_by_clause.get(d.clause_id, ()))])
+        for d in definitions
+    }
+
+
 def find_references(clause: Clause, policy: Policy) -> tuple[str, ...]:
     """Clause ids that `clause` refers to, in order of mention, without itself.
 

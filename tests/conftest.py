@@ -82,7 +82,7 @@ def fake_settings(tmp_path: Path) -> Settings:
     """Settings whose index lives under tmp_path, with the shipped policy copied there too."""
     policy_path = tmp_path / "policy.html"
     shutil.copyfile(POLICY_PATH, policy_path)
-    return Settings(policy_path=policy_path, index_dir=tmp_path / "index" / "policy")
+    return Settings(policy_path=policy_path, index_dir=tmp_path / "index" / "policy", use_adapter=False)
 
 
 @pytest.fixture(scope="session")

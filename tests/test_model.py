@@ -30,3 +30,23 @@ def test_shipped_index_is_current(real_qa):
 
     assert real_qa.store.manifest["format_version"] == FORMAT_VERSION
     assert real_qa.store.manifest["model_fingerprint"] == real_qa.embedder.fingerprint
+
+
+def test_seed_question_finds_both_disclosure_clauses(real_qa):
+    ids = [hit.clause_id for hit in real_qa.ask("Who can see my bank details?", k=5).hits]
+    assert ids[0] == "C.6"
+    assert "C.4" in ids  # through "Personal Data", whose definition names Account Information
+
+
+def test_phone_number_finds_clauses_whose_terms_list_it(real_qa):
+    answer = real_qa.ask("what do you do with my phone number", k=5)
+    ids = [hit.clause_id for hit in answer.hits]
+    assert {"A.2", "A.5"} <= set(ids)  # Registration and Event Information list a phone number
+    e3 = next((hit for hit in answer.hits if hit.clause_id == "E.p3"), None)
+    assert e3 is None or ("Registration Information", "A.2") in e3.terms
+
+
+def test_off_topic_question_is_not_covered_but_still_shows_clauses(real_qa):
+    answer = real_qa.ask("Who won the last Champions League final?", k=3)
+    assert not answer.covered
+    assert len(answer.hits) == 3

@@ -36,3 +36,16 @@ def test_faiss_top_k_matches_numpy_reference():
         expected = np.argsort(-reference[q], kind="stable")[:10]
         assert rows[q].tolist() == expected.tolist()
         np.testing.assert_allclose(scores[q], reference[q][expected], rtol=1e-5, atol=1e-6)
+
+
+def test_zscore_and_fuse_by_hand():
+    from qa.retrieve import fuse, zscore
+
+    # [1, 2, 3]: mean 2, population std sqrt(2/3) = 0.8165 -> [-1.2247, 0, 1.2247]
+    np.testing.assert_allclose(zscore(np.array([1.0, 2.0, 3.0])), [-1.2247449, 0.0, 1.2247449], rtol=1e-6)
+    # a missing score counts as the lowest present one: [-inf, 1, 3] -> [1, 1, 3] -> mean 5/3
+    np.testing.assert_allclose(zscore(np.array([-np.inf, 1.0, 3.0])), [-0.7071068, -0.7071068, 1.4142136], rtol=1e-6)
+    assert zscore(np.array([2.0, 2.0])).tolist() == [0.0, 0.0]
+    # a: [0, 1] -> [-1, 1]; b: [5, 1] -> [1, -1]; 1.0 * a + 0.5 * b = [-0.5, 0.5]; c has weight 0
+    parts = {"a": np.array([0.0, 1.0]), "b": np.array([5.0, 1.0]), "c": np.array([9.0, 0.0])}
+    assert fuse(parts, {"a": 1.0, "b": 0.5}).tolist() == [-0.5, 0.5]

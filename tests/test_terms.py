@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from qa.parse import parse_policy
+from qa.terms import expansions, find_definitions, find_references, terms_used
+
+DEFINED = [
+    ("Site", "P.p1"), ("Sites", "P.p1"), ("Alibaba", "P.p3"), ("Registration Information", "A.2"),
+    ("Account Information", "A.3"), ("Activities Information", "A.4"), ("Event Information", "A.5"),
+    ("Browsing Information", "A.6"), ("Business Data", "A.7"), ("Personal Data", "A.7"),
+    ("Marketing Data", "B.7"), ("Membership", "B.7"), ("Memberships", "B.7"),
+    ("Voluntary Information", "B.8"), ("Service Providers", "C.1"),
+]  # fmt: skip
+
+
+def test_definitions_are_detected_from_the_text(policy):
+    assert [(d.term, d.clause_id) for d in find_definitions(policy)] == DEFINED
+
+
+def test_gist_is_what_the_term_stands_for(policy):
+    gists = {d.term: d.gist for d in find_definitions(policy)}
+    assert gists["Account Information"] == (
+        "bank account numbers, billing and delivery information, credit/debit card numbers and expiration dates "
+        "and tracking information from cheques or money orders"
+    )
+    assert gists["Event Information"] == "user name, address, phone number, fax number and email address"
+    assert gists["Service Providers"].startswith("data entry, database management")
+    assert not gists["Service Providers"].endswith(")")
+
+
+def test_terms_used_by_a_clause_name_their_defining_clause(policy):
+    definitions = find_definitions(policy)
+    assert terms_used(policy.clause("C.6"), definitions) == (
+        ("Sites", "P.p1"), ("Account Information", "A.3"), ("Personal Data", "A.7"),
+    )  # fmt: skip
+    # "Alibaba.com" is a site name, not a use of the defined term "Alibaba"; a clause never uses its own term.
+    assert terms_used(policy.clause("P.p1"), definitions) == (("Alibaba", "P.p3"),)
+    assert ("Account Information", "A.3") not in terms_used(policy.clause("A.3"), definitions)
+
+
+def test_expansions_go_one_level_deep(policy):
+    definitions = find_definitions(policy)
+    used = {clause.id: terms_used(clause, definitions) for clause in policy.clauses}
+    expanded = expansions(definitions, used)
+    assert "bank account numbers" in expanded["Personal Data"]  # A.7 names Account Information
+    assert "bank account numbers" not in expanded["Event Information"]
+
+
+def test_cross_references_resolve_to_clause_ids(policy):
+    b_items = tuple(f"B.{n}" for n in range(1, 10))
+    assert find_references(policy.clause("C.1"), policy) == b_items
+    assert find_references(policy.clause("C.3"), policy) == ("B.9",)
+    assert find_references(policy.clause("C.4"), policy) == ("C.2", "C.3", *b_items)
+    assert find_references(policy.clause("F.p1"), policy) == ("D.p1", "D.p2", "D.p3", "D.p4")
+    assert find_references(policy.clause("A.1"), policy) == ()
+
+
+def test_definitions_and_references_in_another_policy():
+    html = (
+        "<p><b>A.\nDATA</b></p><p>1.\nWe collect your name and email (\u201cContact Data\u201d).</p>"
+        "<p>2.\nWe keep Contact Data safe, see A.1 or paragraph B below.</p><p><b>B.\nRIGHTS</b></p>"
+        "<p>Write to us.</p><p>See A.1 - A.2 and section Z.</p>"
+    )
+    policy = parse_policy(html)
+    definitions = find_definitions(policy)
+    assert [(d.term, d.clause_id, d.gist) for d in definitions] == [
+        ("Contact Data", "A.1", "We collect your name and email")
+    ]
+    assert terms_used(policy.clause("A.2"), definitions) == (("Contact Data", "A.1"),)
+    assert find_references(policy.clause("A.2"), policy) == ("A.1", "B.p1", "B.p2")
+    assert find_references(policy.clause("B.p2"), policy) == ("A.1", "A.2")  # unknown section Z ignored
