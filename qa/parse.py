@@ -1,132 +1,66 @@
-"""Policy HTML -> `Policy`: sections, clauses and their spans; site chrome dropped.
+"""Any policy document -> `Policy`: sections, clauses and their spans.
 
-The scraped page wraps the policy in navigation and a footer and damages its
-text: `;` became `.` plus a line break (so `&amp;` reads `&amp.` and `No. 699`
-is broken across lines), clause numbers sit on their own line, and section D
-keeps its address as `<br>` lines. Only text inside `<p>` elements is policy
-text; blocks that look like link lists or copyright lines are chrome.
+Readers turn a file into `Block`s (`qa.read_html` for web pages, `qa.read_text`
+for Markdown and plain text); this module finds the structure in them:
+headings (HTML `<h1>`..`<h6>`, an all-bold paragraph, Markdown `#`, a short
+plain-text line) start sections, numbered by the document's own scheme when
+it has one ("A.", "3.", "3.1", "IV.", "Section 4"), else by their title;
+paragraphs that open with "1." are numbered clauses ("C.6"), the others
+paragraphs ("E.p2"); text before the first heading is the preamble ("P").
+Navigation and footers are dropped: chrome blocks (`qa.blocks.is_chrome`) and
+the short link-like blocks before the first and after the last prose block.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
+from qa.blocks import Block, group_lines, is_chrome, merge_short_items, title_case
 from qa.errors import PolicyError
+from qa.read_html import read_html
+from qa.read_text import read_markdown, read_plain_text
 from qa.types import Clause, Policy, Section
 
-_MANGLED_ENTITY = re.compile(r"&(amp|lt|gt|quot|apos|nbsp|#\d+|#x[0-9a-fA-F]+)\.(?=\s)")
-_SECTION_HEADING = re.compile(r"^([A-Z])\.\s+(\S.*)$")
-_NUMBERED = re.compile(r"^(\d{1,2})\.\s+(\S.*)$", re.DOTALL)
-_UPDATED = re.compile(r"^\(?\s*(?:last\s+)?updated(?:\s+as\s+of|\s+on)?\s+(.+?)\s*\)?$", re.I)
-# A list item the scraper ended with "." although "; and" followed.
-_BROKEN_CONJUNCTION = re.compile(r"\.\n(and|or)\b")
-_SEPARATORS = re.compile(r"\s[|\-·•]\s")
-_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
+_NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(\S.*)$", re.DOTALL)
+_UPDATED = re.compile(
+    r"^\(?\s*(?:last\s+)?(?:updated|revised|modified|effective(?:\s+date)?)(?:\s+as\s+of|\s+on)?\s*:?\s*(.+?)\s*\)?$",
+    re.I,
+)
+_HEADING_NUMBERS = (
+    re.compile(r"^(?:section|article|part|chapter)\s+(\d{1,2}|[IVXLC]{1,6}|[A-Z])\b\s*[.:)\-–—]*\s*(.*)$", re.I),
+    re.compile(r"^([A-Z])[.)]\s+(\S.*)$"),
+    re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)[.)]?\s+(\S.*)$"),
+    re.compile(r"^([IVXLC]{1,6})[.)]\s+(\S.*)$"),
+)
+_MAX_HEADING_WORDS = 15
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 
 
-@dataclass(frozen=True)
-class Block:
-    """One `<p>` of the page: its lines (split at `<br>`) and whether it is all bold."""
+def heading_of(block: Block) -> tuple[str | None, str] | None:
+    """(the document's own section number or None, title) when `block` is a heading.
 
-    lines: tuple[str, ...]
-    bold: bool
-
-
-class _BlockParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[Block] = []
-        self._lines: list[str] | None = None
-        self._bold_depth = 0
-        self._plain_text = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "p":
-            self._close()
-            self._lines, self._plain_text = [""], False
-        elif tag == "br" and self._lines is not None:
-            self._lines.append("")
-        elif tag in ("strong", "b"):
-            self._bold_depth += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "p":
-            self._close()
-        elif tag in ("strong", "b"):
-            self._bold_depth = max(0, self._bold_depth - 1)
-
-    def handle_data(self, data: str) -> None:
-        if self._lines is None:
-            return
-        if data.strip() and not self._bold_depth:
-            self._plain_text = True
-        self._lines[-1] += data
-
-    def _close(self) -> None:
-        if self._lines is not None:
-            lines = tuple(line for line in (_clean(raw) for raw in self._lines) if line)
-            if lines:
-                self.blocks.append(Block(lines, bold=not self._plain_text))
-        self._lines = None
-
-    def close(self) -> None:
-        super().close()
-        self._close()
-
-
-def _clean(raw: str) -> str:
-    """Repair one scraped line: "ID").\\nand" -> "ID"); and", whitespace folded."""
-    text = raw.replace("\u00a0", " ")
-    text = _BROKEN_CONJUNCTION.sub(r"; \1", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def read_blocks(html: str) -> list[Block]:
-    """The `<p>` blocks of a page, in order, with mangled entities repaired."""
-    parser = _BlockParser()
-    parser.feed(_MANGLED_ENTITY.sub(r"&\1;", html))
-    parser.close()
-    return parser.blocks
-
-
-def is_chrome(block: Block) -> bool:
-    """True for site furniture: link lists ("A | B | C"), copyright lines."""
-    text = " ".join(block.lines)
-    if "©" in text or re.search(r"all rights reserved", text, re.I):
-        return True
-    return len(_SEPARATORS.findall(text)) >= 3
-
-
-def title_case(heading: str) -> str:
-    """'RIGHT TO ACCESS/CORRECT PERSONAL DATA' -> 'Right to Access/Correct Personal Data'."""
-    words = heading.lower().split(" ")
-    out = []
-    for i, word in enumerate(words):
-        parts = word.split("/")
-        out.append("/".join(p if (i and p in _SMALL_WORDS) else p[:1].upper() + p[1:] for p in parts))
-    return " ".join(out)
-
-
-def group_lines(lines: tuple[str, ...]) -> list[str]:
-    """Join `<br>` lines into paragraphs: a line ending in ":" takes the address lines after it.
-
-    Lines after a colon are absorbed while the previous absorbed line has no
-    final punctuation: ("Write to:", "Legal Dept", "1 Street, HK.", "Next.")
-    -> ["Write to:\\nLegal Dept\\n1 Street, HK.", "Next."].
+    >>> heading_of(Block(("A. COLLECTION OF INFORMATION",), bold=True))
+    ('A', 'Collection of Information')
+    >>> heading_of(Block(("Section 4 - Cookies",), level=2))
+    ('4', 'Cookies')
     """
-    groups: list[list[str]] = []
-    absorbing = False
-    for line in lines:
-        if groups and absorbing:
-            groups[-1].append(line)
-            absorbing = not line.endswith((".", "!", "?"))
-        else:
-            groups.append([line])
-            absorbing = line.endswith(":")
-    return ["\n".join(group) for group in groups]
+    text = block.text.rstrip(":").strip()
+    if not (block.level or (block.bold and len(text.split()) <= _MAX_HEADING_WORDS)):
+        return None
+    number: str | None = None
+    for pattern in _HEADING_NUMBERS:
+        match = pattern.match(text)
+        if match and match.group(2).strip():
+            number, text = match.group(1).upper(), match.group(2).strip()
+            break
+    return number, title_case(text) if text.isupper() else text
+
+
+def is_content(block: Block) -> bool:
+    """A prose block: it ends like a sentence, or it is long."""
+    text = block.text.rstrip(")\"'”’ ")
+    return not block.level and (text.endswith((".", ":", ";", "?", "!")) or len(text.split()) >= 8)
 
 
 class _Builder:
@@ -136,64 +70,109 @@ class _Builder:
         self.text = ""
         self.sections: list[Section] = [Section("P", "Preamble")]
         self.clauses: list[Clause] = []
+        self._ids: set[str] = set()
         self._paragraphs = 0
+        self._unnumbered = 0
 
-    @property
-    def section(self) -> Section:
-        return self.sections[-1]
-
-    def start_section(self, letter: str, title: str) -> None:
-        self.sections.append(Section(letter, title))
+    def start_section(self, number: str | None, title: str) -> None:
+        if number is None or number in {s.letter for s in self.sections}:
+            self._unnumbered += 1
+            number, line = f"S{self._unnumbered}", title
+        else:
+            line = f"{number}. {title}"
+        self.sections.append(Section(number, title))
         self._paragraphs = 0
-        self.text += f"{letter}. {title}\n\n"
+        self.text += f"{line}\n\n"
 
     def add_clause(self, paragraph: str) -> None:
-        section = self.section
+        section = self.sections[-1]
         match = _NUMBERED.match(paragraph) if section.letter != "P" else None
-        if match:
-            number: int | None = int(match.group(1))
-            clause_id, prefix, body = f"{section.letter}.{number}", f"{number}. ", match.group(2)
-        else:
+        number = int(match.group(1)) if match else None
+        clause_id = f"{section.letter}.{number}"
+        if match is None or clause_id in self._ids:  # a second list numbered from 1 stays plain paragraphs
             self._paragraphs += 1
             number, prefix, body = None, "", paragraph
             clause_id = f"{section.letter}.p{self._paragraphs}"
-        if any(c.id == clause_id for c in self.clauses):
-            raise PolicyError(f"clause {clause_id} appears twice; check the policy's numbering")
+        else:
+            prefix, body = f"{number}. ", match.group(2)
+        self._ids.add(clause_id)
         start = len(self.text) + len(prefix)
         self.text += prefix + body + "\n\n"
         self.clauses.append(Clause(clause_id, section.letter, section.title, number, body, start, start + len(body)))
 
 
-def parse_policy(html: str, *, title: str = "Privacy Policy") -> Policy:
-    """Parse the scraped policy page into sections and clauses in document order."""
-    builder = _Builder()
-    updated: str | None = None
-    for block in read_blocks(html):
-        if is_chrome(block):
-            continue
-        heading = _SECTION_HEADING.match(" ".join(block.lines)) if block.bold else None
-        if heading:
-            builder.start_section(heading.group(1), title_case(heading.group(2)))
-            continue
-        dated = _UPDATED.match(block.lines[0]) if len(block.lines) == 1 else None
-        if dated and not builder.clauses and updated is None:
+def _trimmed(blocks: list[Block]) -> tuple[list[Block], str | None]:
+    """Blocks without chrome and without the link-like blocks around the prose; the
+    "updated" date if a block before the prose states one."""
+    blocks = [b for b in blocks if not is_chrome(b)]
+    content = [i for i, b in enumerate(blocks) if is_content(b)]
+    if not content:
+        return [], None
+    first, last = content[0], content[-1]
+    updated = None
+    for block in blocks[:first]:
+        dated = _UPDATED.match(block.text)
+        if dated and updated is None and not block.level:
             updated = dated.group(1)
-            continue
-        for paragraph in group_lines(block.lines):
-            builder.add_clause(paragraph)
+    kept = [b for i, b in enumerate(blocks) if first <= i <= last or (i < first and heading_of(b) is not None)]
+    return kept, updated
+
+
+def parse_blocks(blocks: list[Block], *, title: str = "Privacy Policy") -> Policy:
+    """Build the policy from a reader's blocks (see the module docstring)."""
+    kept, updated = _trimmed(blocks)
+    kept = merge_short_items(kept)
+    builder = _Builder()
+    for position, block in enumerate(kept):
+        heading = heading_of(block)
+        if heading is None:
+            dated = _UPDATED.match(block.text) if len(block.lines) == 1 else None
+            if dated and not builder.clauses and updated is None:
+                updated = dated.group(1)
+                continue
+            for paragraph in group_lines(block.lines):
+                builder.add_clause(paragraph)
+        elif heading[0] is None and not builder.clauses and len(builder.sections) == 1 and position == 0:
+            title = heading[1]  # the document's own title, not a section
+        else:
+            builder.start_section(*heading)
     if not builder.clauses:
-        raise PolicyError("no policy text found: the file has no <p> paragraphs outside navigation")
+        raise PolicyError("no policy text found: the file has no paragraphs outside navigation")
     sections = tuple(s for s in builder.sections if any(c.section == s.letter for c in builder.clauses))
     return Policy(title, updated, sections, tuple(builder.clauses), builder.text.rstrip("\n") + "\n")
 
 
+def parse_policy(html: str, *, title: str = "Privacy Policy") -> Policy:
+    """Parse a policy web page."""
+    return parse_blocks(read_html(html), title=title)
+
+
+def detect_format(path: Path, text: str) -> str:
+    """"html", "markdown" or "text", from the file suffix, else from the content."""
+    if path.suffix.lower() in SUFFIXES:
+        return SUFFIXES[path.suffix.lower()]
+    if re.search(r"<(p|div|h[1-6]|html|body)\b", text, re.I):
+        return "html"
+    return "markdown" if re.search(r"^#{1,6}\s", text, re.M) else "text"
+
+
+def parse_document(text: str, kind: str, *, title: str = "Privacy Policy") -> Policy:
+    """Parse `text` of format `kind` ("html", "markdown" or "text")."""
+    readers = {"html": read_html, "markdown": read_markdown, "text": read_plain_text}
+    if kind not in readers:
+        raise PolicyError(f"unknown policy format {kind!r}; use one of: {', '.join(readers)}")
+    return parse_blocks(readers[kind](text), title=title)
+
+
 def load_policy(path: Path) -> Policy:
-    """Read and parse a policy file; a missing file is a `PolicyError`."""
+    """Read and parse a policy file (HTML, Markdown or plain text); problems are a `PolicyError`."""
     try:
-        html = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyError(f"policy file {path} not found; set POLICYQA_POLICY_PATH to an existing file") from None
-    return parse_policy(html)
+    except UnicodeDecodeError:
+        raise PolicyError(f"policy file {path} is not UTF-8 text; save it as UTF-8 and try again") from None
+    return parse_document(text, detect_format(path, text))
 
 
 def policy_from_segments(title: str, segments: list[str]) -> Policy:

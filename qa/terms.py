@@ -18,7 +18,7 @@ _PAREN = re.compile(r"\(([^()]*)\)")
 _QUOTED_TERM = re.compile(r"[\"“]([A-Z][\w/&-]*(?: [A-Za-z][\w/&-]*){0,4})[\"”]")
 _INCLUDING = re.compile(r"\binclud(?:ing|es?)\b(?:,?\s*but\s+(?:is\s+)?not\s+limited\s+to,?)?\s*", re.I)
 _CLAUSE_REF = re.compile(r"\b([A-Z])\.(\d{1,2})(?:\s+(to|and|or|-|–)\s+([A-Z])\.(\d{1,2}))?\b")
-_SECTION_REF = re.compile(r"\b(?:paragraph|section|part)\s+([A-Z])\b(?!\.\d)")
+_SECTION_REF = re.compile(r"\b(?:paragraph|section|part)\s+([A-Z]|\d{1,2})\b(?!\.\d)", re.I)
 _GIST_WORDS = 40
 
 

@@ -34,9 +34,13 @@ class Clause:
 
     @property
     def citation(self) -> str:
-        """Human citation, e.g. "§C.6 Disclosure of Personal Data" or "§E ¶2 Cookies"."""
+        """Human citation: "§C.6 Disclosure of Personal Data", "§E ¶2 Cookies", "Preamble ¶1", or
+        for a section whose heading has no number of its own, "Cookies ¶2"."""
         if self.section == "P":
             return f"Preamble ¶{self.id.split('.p')[-1]}"
+        if self.section.startswith("S") and self.section[1:].isdigit():  # a heading without a number
+            item = f"({self.number})" if self.number is not None else f"¶{self.id.split('.p')[-1]}"
+            return f"{self.section_title} {item}"
         if self.number is not None:
             return f"§{self.id} {self.section_title}"
         return f"§{self.section} ¶{self.id.split('.p')[-1]} {self.section_title}".rstrip()

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from qa.blocks import Block, group_lines, is_chrome, title_case
 from qa.errors import PolicyError
-from qa.parse import Block, group_lines, is_chrome, parse_policy, read_blocks, title_case
+from qa.parse import parse_policy
+from qa.read_html import read_html
 
 SECTIONS = [
     ("P", "Preamble"),
@@ -118,8 +120,8 @@ def test_parsing_is_deterministic(policy):
 
 
 def test_mangled_entities_are_repaired():
-    blocks = read_blocks("<p>Source Products &amp.\nSuppliers &gt.\nmore</p>")
-    assert blocks == [Block(("Source Products & Suppliers > more",), bold=False)]
+    blocks = read_html("<p>Source Products &amp.\nSuppliers &gt.\nmore and more words to read as prose.</p>")
+    assert blocks == [Block(("Source Products & Suppliers > more and more words to read as prose.",), bold=False)]
 
 
 @pytest.mark.parametrize(

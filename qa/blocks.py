@@ -1,0 +1,99 @@
+"""The unit every reader produces: a `Block` of text lines, plus the rules that
+judge a block (site chrome or not) and clean its text. Readers: `qa.html` for
+web pages, `qa.text` for Markdown and plain text; `qa.parse` builds the policy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A list item the scraper ended with "." although "; and" followed.
+_BROKEN_CONJUNCTION = re.compile(r"\.\n(and|or)\b")
+_SEPARATORS = re.compile(r"\s[|\-·•]\s")
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph-like element: its lines (split at `<br>`), whether it is all bold,
+    its heading level (1-6; 0 for a paragraph) and whether it is a list item."""
+
+    lines: tuple[str, ...]
+    bold: bool = False
+    level: int = 0
+    item: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
+
+
+def clean_line(raw: str) -> str:
+    """Repair one scraped line: '"ID").\\nand' -> '"ID"); and', whitespace folded."""
+    text = raw.replace("\u00a0", " ")
+    text = _BROKEN_CONJUNCTION.sub(r"; \1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_chrome(block: Block) -> bool:
+    """True for site furniture: link lists ("A | B | C"), copyright lines."""
+    text = block.text
+    if "©" in text or re.search(r"all rights reserved", text, re.I):
+        return True
+    return len(_SEPARATORS.findall(text)) >= 3
+
+
+def is_sentence(block: Block) -> bool:
+    """A paragraph of real prose: at least 8 words, ending like a sentence or a lead-in."""
+    text = block.text
+    return not block.level and len(text.split()) >= 8 and text.rstrip(")\"'”’").endswith((".", ":", ";", "?", "!"))
+
+
+def title_case(heading: str) -> str:
+    """'RIGHT TO ACCESS/CORRECT PERSONAL DATA' -> 'Right to Access/Correct Personal Data'."""
+    words = heading.lower().split(" ")
+    out = []
+    for i, word in enumerate(words):
+        parts = word.split("/")
+        out.append("/".join(p if (i and p in _SMALL_WORDS) else p[:1].upper() + p[1:] for p in parts))
+    return " ".join(out)
+
+
+def group_lines(lines: tuple[str, ...]) -> list[str]:
+    """Join `<br>` lines into paragraphs: a line ending in ":" takes the address lines after it.
+
+    Lines after a colon are absorbed while the previous absorbed line has no
+    final punctuation: ("Write to:", "Legal Dept", "1 Street, HK.", "Next.")
+    -> ["Write to:\\nLegal Dept\\n1 Street, HK.", "Next."].
+    """
+    groups: list[list[str]] = []
+    absorbing = False
+    for line in lines:
+        if groups and absorbing:
+            groups[-1].append(line)
+            absorbing = not line.endswith((".", "!", "?"))
+        else:
+            groups.append([line])
+            absorbing = line.endswith(":")
+    return ["\n".join(group) for group in groups]
+
+
+def merge_short_items(blocks: list[Block], *, max_words: int = 8) -> list[Block]:
+    """Runs of short list items ("Name", "Email address") become one block, joined
+    to the lead-in paragraph before them when it ends with ":".
+
+    [P("We collect:"), I("Name"), I("Email")] -> [P("We collect:\nName\nEmail")]
+    """
+    out: list[Block] = []
+    in_list = False  # the last block of `out` is a lead-in or a run of short items
+    for block in blocks:
+        short = block.item and len(block.text.split()) <= max_words
+        previous = out[-1] if out else None
+        if short and previous is not None and not previous.level and (in_list or previous.text.endswith(":")):
+            joined = "\n".join(previous.lines + block.lines)
+            out[-1] = Block((joined,), previous.bold and block.bold, 0, previous.item)
+        else:
+            out.append(block)
+        in_list = short
+    return out

@@ -1,0 +1,123 @@
+"""Policies of other shapes: our own HTML and Markdown samples, and PolicyQA policies as text."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.errors import PolicyError
+from qa.parse import detect_format, load_policy, parse_document
+from qa.terms import find_definitions, find_references, terms_used
+from tests.conftest import DATA
+
+DOCS = DATA / "docs"
+
+
+def test_html_sample_sections_clauses_and_citations():
+    policy = load_policy(DOCS / "northwind.html")
+    assert (policy.title, policy.updated) == ("Northwind Traders Privacy Notice", "3 March 2024")
+    assert [(s.letter, s.title) for s in policy.sections] == [
+        ("P", "Preamble"), ("1", "Information We Collect"), ("2", "How We Use and Share Information"),
+        ("3", "Cookies"), ("4", "Your Rights"),
+    ]  # fmt: skip
+    assert [c.id for c in policy.clauses] == [
+        "P.p1", "1.1", "1.2", "1.p1", "2.p1", "2.p2", "2.p3", "2.p4", "3.p1", "4.p1",
+    ]  # fmt: skip
+    assert policy.clause("1.2").citation == "§1.2 Information We Collect"
+    assert policy.clause("2.p4").citation == "§2 ¶4 How We Use and Share Information"
+    assert policy.clause("2.p4").text == "We never sell your personal information to anyone."
+
+
+def test_html_sample_drops_navigation_breadcrumbs_and_footer():
+    policy = load_policy(DOCS / "northwind.html")
+    for chrome in ("Shop", "About us", "Breadcrumbs", "Legal", "Careers", "All rights reserved", "font:"):
+        assert chrome not in policy.text
+
+
+def test_html_sample_terms_and_references():
+    policy = load_policy(DOCS / "northwind.html")
+    definitions = find_definitions(policy)
+    assert ("Contact Details", "1.1") in [(d.term, d.clause_id) for d in definitions]
+    assert ("Contact Details", "1.1") in terms_used(policy.clause("2.p1"), definitions)
+    assert find_references(policy.clause("1.p1"), policy) == ("3.p1",)
+
+
+def test_markdown_sample():
+    policy = load_policy(DOCS / "acme.md")
+    assert (policy.title, policy.updated) == ("Acme Cloud Privacy Policy", "May 1, 2024")
+    assert [s.letter for s in policy.sections] == ["P", "A", "B", "C", "D", "E"]
+    assert policy.clause("A.1").citation == "§A.1 Information We Collect"
+    assert policy.clause("A.1").text.startswith("Account data. When you sign up")
+    assert policy.clause("A.p1").text == "We also collect:\nIP address\nBrowser type\nPages you visit"
+    assert "See section A above." in policy.clause("B.p1").text  # link text kept, URL dropped
+    assert "](" not in policy.text and "**" not in policy.text
+
+
+@pytest.mark.parametrize("name", ["adweek-com.txt", "buffalowildwings-com.txt", "cbsinteractive-com.txt"])
+def test_policyqa_policies_as_text_keep_every_segment(name):
+    segments = (DOCS / name).read_text(encoding="utf-8").strip().split("\n\n")
+    policy = load_policy(DOCS / name)
+    assert [c.text for c in policy.clauses] == segments
+    assert [c.id for c in policy.clauses] == [f"P.p{i}" for i in range(1, len(segments) + 1)]
+
+
+def test_plain_text_headings_and_numbering():
+    text = (
+        "PRIVACY NOTICE\n\nWe respect you and your data here.\n\n1. What We Collect\n\n"
+        "We collect your email.\n\n2. Sharing\n\n1. We share it with couriers.\n"
+    )
+    policy = parse_document(text, "text")
+    assert policy.title == "Privacy Notice"
+    assert [(c.id, c.citation) for c in policy.clauses] == [
+        ("P.p1", "Preamble ¶1"),
+        ("1.p1", "§1 ¶1 What We Collect"),
+        ("2.1", "§2.1 Sharing"),
+    ]
+
+
+def test_unnumbered_headings_are_cited_by_title():
+    policy = parse_document(
+        "# Policy\n\nIntro text here.\n\n## Cookies\n\nWe use cookies.\n\n## Contact\n\nMail us.\n", "markdown"
+    )
+    assert [(c.id, c.citation) for c in policy.clauses] == [
+        ("P.p1", "Preamble ¶1"), ("S1.p1", "Cookies ¶1"), ("S2.p1", "Contact ¶1"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "kind"),
+    [("a.html", "", "html"), ("a.md", "", "markdown"), ("a.txt", "<p>x</p>", "text"), ("a", "<div>x</div>", "html"),
+     ("a", "# Title\n", "markdown"), ("a", "Plain words.", "text")],
+)  # fmt: skip
+def test_detect_format(tmp_path, name, text, kind):
+    assert detect_format(tmp_path / name, text) == kind
+
+
+def test_bad_documents_are_project_errors(tmp_path):
+    with pytest.raises(PolicyError, match="unknown policy format"):
+        parse_document("x", "pdf")
+    with pytest.raises(PolicyError, match="no policy text"):
+        parse_document("<nav><p>Only navigation in here, nothing else at all.</p></nav>", "html")
+    binary = tmp_path / "p.txt"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(PolicyError, match="UTF-8"):
+        load_policy(binary)
+
+
+def test_other_documents_answer_with_their_own_citations(fake_embedder):
+    from qa.answer import PolicyQA
+    from qa.settings import Settings
+    from qa.store import build_store
+
+    policy = load_policy(DOCS / "northwind.html")
+    qa = PolicyQA(build_store(policy, fake_embedder, policy_sha256="x"), fake_embedder, Settings(use_adapter=False))
+    top = qa.ask("cookies in my browser", k=3).hits[0]
+    assert (top.clause_id, top.citation) == ("3.p1", "§3 ¶1 Cookies")
+
+
+def test_html_page_with_text_only_in_divs():
+    html = (
+        "<html><body><div class='menu'>Home</div><div><h2>1. Data</h2>"
+        "<div>We collect your email address when you register.</div></div></body></html>"
+    )
+    policy = parse_document(html, "html")
+    assert [(c.id, c.text) for c in policy.clauses] == [("1.p1", "We collect your email address when you register.")]
