@@ -1,0 +1,123 @@
+"""Several policies side by side: each a source file under `policies/` and a store
+under `index/<name>/`. The shipped Alibaba policy is the default.
+
+Names are short slugs ("acme-cloud"); a policy file given by a user is size-
+and type-checked, copied into the policies folder (never read in place later),
+and indexed on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from qa.errors import PolicyError
+from qa.parse import SUFFIXES
+from qa.settings import Settings
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+MAX_POLICY_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """One policy of the library, as `policyqa list` shows it."""
+
+    name: str
+    title: str
+    clauses: int
+    source: str
+    indexed: bool
+
+
+def check_name(name: str) -> str:
+    """A valid policy name, or `PolicyError` saying what names look like."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise PolicyError(
+            f"policy name {name!r} is not allowed; use 1-63 lower-case letters, digits and dashes, e.g. acme-cloud"
+        )
+    return name
+
+
+def policy_dir(settings: Settings) -> Path:
+    return settings.policy_path.parent
+
+
+def index_root(settings: Settings) -> Path:
+    return settings.index_dir.parent
+
+
+def default_name(settings: Settings) -> str:
+    return settings.index_dir.name
+
+
+def source_of(name: str, settings: Settings) -> Path | None:
+    """The policy file stored for `name`, whatever its suffix; None if there is none."""
+    for suffix in SUFFIXES:
+        path = policy_dir(settings) / f"{name}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def settings_for(name: str | None, settings: Settings) -> Settings:
+    """`settings` pointed at policy `name` (None: the default policy)."""
+    if name is None or name == default_name(settings):
+        return settings
+    source = source_of(check_name(name), settings)
+    if source is None:
+        known = ", ".join(info.name for info in list_policies(settings)) or "none"
+        raise PolicyError(f"no policy named {name!r}; add it with: policyqa index FILE --name {name} (known: {known})")
+    return replace(settings, policy_path=source, index_dir=index_root(settings) / name)
+
+
+def import_policy(path: Path, name: str, settings: Settings) -> Settings:
+    """Copy a user's policy file into the library (checked, atomically) and return its settings."""
+    check_name(name)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise PolicyError(f"{path.name}: unsupported file type; give an .html, .md or .txt file")
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise PolicyError(f"cannot read {path}: {error.strerror}") from None
+    if size > MAX_POLICY_BYTES:
+        raise PolicyError(f"{path.name} is {size:,} bytes; policies up to {MAX_POLICY_BYTES:,} bytes are accepted")
+    target = policy_dir(settings) / f"{name}{suffix}"
+    if name == default_name(settings):
+        raise PolicyError(f"{name!r} is the shipped policy; choose another name")
+    for other in SUFFIXES:  # one source per name
+        stale = policy_dir(settings) / f"{name}{other}"
+        if other != suffix and stale.exists():
+            stale.unlink()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=target.parent)
+    os.close(handle)
+    shutil.copyfile(path, temporary)
+    os.replace(temporary, target)
+    return replace(settings, policy_path=target, index_dir=index_root(settings) / name)
+
+
+def list_policies(settings: Settings) -> list[PolicyInfo]:
+    """Every policy with a source file, the default first, then by name."""
+    names = {default_name(settings)}
+    names |= {
+        p.stem for p in policy_dir(settings).glob("*") if p.suffix.lower() in SUFFIXES and _NAME.fullmatch(p.stem)
+    }
+    infos = []
+    for name in sorted(names, key=lambda n: (n != default_name(settings), n)):
+        source = settings.policy_path if name == default_name(settings) else source_of(name, settings)
+        manifest_path = index_root(settings) / name / "manifest.json"
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            title, clauses = manifest["policy"]["title"], int(manifest["clauses"])
+        except (OSError, ValueError, KeyError, TypeError):
+            title, clauses = "", 0
+        indexed = manifest_path.exists()
+        infos.append(PolicyInfo(name, title, clauses, source.name if source else "", indexed))
+    return infos

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from qa.answer import PolicyQA
+from qa.errors import PolicyError
+from qa.library import MAX_POLICY_BYTES, import_policy, list_policies, settings_for
+from tests.conftest import DATA
+
+
+def test_import_index_and_list_side_by_side(fake_settings, fake_embedder):
+    PolicyQA.load(fake_settings, embedder=fake_embedder)  # the default policy
+    acme = import_policy(DATA / "docs" / "acme.md", "acme-cloud", fake_settings)
+    assert acme.policy_path == fake_settings.policy_path.parent / "acme-cloud.md"
+    assert acme.index_dir == fake_settings.index_dir.parent / "acme-cloud"
+    qa = PolicyQA.load(settings_for("acme-cloud", fake_settings), embedder=fake_embedder)
+    assert qa.policy.title == "Acme Cloud Privacy Policy"
+    assert (acme.index_dir / "manifest.json").exists()
+    infos = list_policies(fake_settings)
+    assert [(i.name, i.title, i.clauses, i.indexed) for i in infos] == [
+        ("policy", "Privacy Policy", 44, True),
+        ("acme-cloud", "Acme Cloud Privacy Policy", 8, True),
+    ]
+    assert settings_for(None, fake_settings) == fake_settings
+
+
+@pytest.mark.parametrize("name", ["", "Acme", "../evil", "a/b", "a" * 64, "-x", "policy"])
+def test_bad_names_are_refused(fake_settings, name):
+    with pytest.raises(PolicyError):
+        import_policy(DATA / "docs" / "acme.md", name, fake_settings)
+
+
+def test_unknown_policy_names_the_command_to_add_it(fake_settings):
+    with pytest.raises(PolicyError, match="policyqa index FILE --name nope"):
+        settings_for("nope", fake_settings)
+
+
+def test_files_are_type_and_size_checked(tmp_path, fake_settings):
+    pdf = tmp_path / "p.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    with pytest.raises(PolicyError, match="unsupported file type"):
+        import_policy(pdf, "p", fake_settings)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (MAX_POLICY_BYTES + 1))
+    with pytest.raises(PolicyError, match="bytes are accepted"):
+        import_policy(big, "big", fake_settings)
+    with pytest.raises(PolicyError, match="cannot read"):
+        import_policy(tmp_path / "missing.txt", "m", fake_settings)
