@@ -52,7 +52,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--policyqa", type=Path, required=True)
     parser.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
-    parser.add_argument("--repeat", type=int, default=5, help="weight of the project's questions")
+    parser.add_argument("--repeat", type=int, default=10, help="weight of the project's questions")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("models/query-adapter.npy"))
     args = parser.parse_args()
