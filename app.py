@@ -8,6 +8,8 @@ the machine: analytics are off, the theme uses system fonts, there is no CDN.
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -20,6 +22,8 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 import gradio as gr  # noqa: E402
 
 from qa import PolicyQA, QAError, Settings, render  # noqa: E402
+from qa.answer import clean_question  # noqa: E402
+from qa.logs import log_event  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -31,6 +35,9 @@ EXAMPLES = (
     "Is my password safe?",
     "Do you collect information about children?",
 )
+INTERNAL_ERROR = "something went wrong while answering; the details are in the server log"
+# The app has no upload fields, but Gradio always serves an upload route: cap what it accepts.
+MAX_UPLOAD_BYTES = 1024
 Message = dict[str, Any]  # {"role": "user" | "assistant", "content": html, ...} as gr.Chatbot keeps them
 
 SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "sans-serif")
@@ -128,20 +135,32 @@ def _whole(k: object) -> object:
     return int(k) if isinstance(k, float) and k.is_integer() else k
 
 
+def _text(value: object) -> str:
+    """What can be shown of a submitted value: a str with any lone surrogate as "?"; anything else as ""."""
+    return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else ""
+
+
 def respond(question: str, history: list[Message] | None, k: float, *, qa: PolicyQA) -> tuple[list[Message], str]:
     """Answer `question` on its own and append it to the chat: (new history, text left in the input box).
 
-    A rejected question stays in the box with a notice in the chat saying what to change.
+    A rejected question stays in the box with a notice in the chat saying what to change; an
+    unexpected failure is logged with its traceback and shown as a one-line notice.
     """
     history = list(history or [])
-    if question.strip():
-        history.append({"role": "user", "content": render.question_html(question.strip())})
+    shown = clean_question(_text(question))
+    if shown:
+        history.append({"role": "user", "content": render.question_html(shown)})
     try:
         answer = qa.ask(question, _whole(k))  # type: ignore[arg-type]
+        reply = render.answer_html(answer, policy=qa.policy)
     except QAError as error:
         history.append({"role": "assistant", "content": render.notice_html(str(error))})
-        return history, question
-    history.append({"role": "assistant", "content": render.answer_html(answer, policy=qa.policy)})
+        return history, _text(question)
+    except Exception as error:
+        log_event("chat_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
+        history.append({"role": "assistant", "content": render.notice_html(INTERNAL_ERROR)})
+        return history, _text(question)
+    history.append({"role": "assistant", "content": reply})
     return history, ""
 
 
@@ -155,7 +174,11 @@ def ask_json(question: str, k: int, *, qa: PolicyQA) -> dict[str, Any]:
     try:
         return qa.ask(question, _whole(k)).to_json()  # type: ignore[arg-type]
     except QAError as error:
-        raise gr.Error(str(error)) from None
+        # subtle: a user's mistake is not a server fault, so no traceback in the server's log.
+        raise gr.Error(str(error), print_exception=False) from None
+    except Exception as error:
+        log_event("api_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
+        raise gr.Error(INTERNAL_ERROR, print_exception=False) from None
 
 
 def _ask_tab(qa: PolicyQA) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.Button]]:
@@ -235,6 +258,7 @@ def launch_options() -> dict[str, Any]:
         "mcp_server": False,
         "run_history": False,
         "footer_links": ["api"],
+        "max_file_size": MAX_UPLOAD_BYTES,
     }
 
 
@@ -268,8 +292,25 @@ def _has_display() -> bool:
     return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` only accepts connections from this machine: is_loopback("127.0.0.1") -> True."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # One JSON line per answered question (and per failure) on stderr; other libraries stay quiet.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("qa").setLevel(logging.INFO)
+    if not is_loopback(args.host):
+        print(
+            f"policyqa: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} "
+            "can use the assistant (no login, no HTTPS)",
+            file=sys.stderr,
+        )
     print("policyqa: loading the policy index and the embedding model ...", file=sys.stderr)
     try:
         qa = PolicyQA.load(Settings.from_env())

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
+import re
+import reprlib
+import time
 from pathlib import Path
 
 from qa.adapter import QueryAdapter, load_adapter
-from qa.embed import Embedder, SentenceTransformerEmbedder
+from qa.embed import Embedder, create_embedder
 from qa.errors import InvalidQuestion
+from qa.logs import log_event
 from qa.parse import load_policy
 from qa.retrieve import top_k
 from qa.search import Ranking, Retriever
@@ -46,18 +51,50 @@ def open_index(settings: Settings, embedder: Embedder) -> Store:
         return build_index(settings, embedder)
 
 
+# Unicode category Cc (the C0 controls: NUL, tab, newline ...; DEL; the C1 controls) and the
+# byte order mark, which editors put at the start of files.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufeff]")
+
+
+def clean_question(text: str) -> str:
+    """`text` with each control character (NUL, tab, newline, DEL, C1) and byte order mark turned
+    into a space, then stripped. Other format characters (right-to-left marks, emoji joiners) stay.
+
+    >>> clean_question(" who\\x00sees\\tmy data?\\n")
+    'who sees my data?'
+    """
+    return _CONTROL.sub(" ", text).strip()
+
+
 def check_question(question: object, k: object, settings: Settings) -> tuple[str, int]:
-    """The stripped question and k, or `InvalidQuestion` saying what to change."""
-    if not isinstance(question, str) or not question.strip():
+    """The cleaned question (`clean_question`) and k as an int, or `InvalidQuestion` saying what to change."""
+    if question is not None and not isinstance(question, str):
+        raise InvalidQuestion(f"the question must be text, not {type(question).__name__}")
+    try:
+        (question or "").encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: undecodable bytes that reached us as str
+        raise InvalidQuestion(
+            "the question is not valid UTF-8 text; check the encoding of the terminal or file it came from"
+        ) from None
+    question = clean_question(question or "")
+    if not question:
         raise InvalidQuestion("the question is empty; type a question about the policy")
-    question = question.strip()
     if len(question) > settings.max_question_chars:
         raise InvalidQuestion(
             f"the question has {len(question)} characters; keep it under {settings.max_question_chars}"
         )
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= settings.max_k:
-        raise InvalidQuestion(f"k must be a whole number from 1 to {settings.max_k}, not {k!r}")
-    return question, k
+    return question, check_k(k, settings)
+
+
+def check_k(k: object, settings: Settings) -> int:
+    """`k` as an int from 1 to `settings.max_k` (numpy integers too; bools, floats and text are refused)."""
+    try:
+        whole = operator.index(k) if not isinstance(k, bool) else None  # type: ignore[arg-type]
+    except TypeError:
+        whole = None
+    if whole is None or not 1 <= whole <= settings.max_k:
+        raise InvalidQuestion(f"k must be a whole number from 1 to {settings.max_k}, not {reprlib.repr(k)}")
+    return whole
 
 
 class PolicyQA:
@@ -76,7 +113,7 @@ class PolicyQA:
     def load(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> PolicyQA:
         """The shipped policy (or the one `settings` names), building its index if needed."""
         settings = settings or Settings.from_env()
-        model: Embedder = embedder if embedder is not None else SentenceTransformerEmbedder(settings.model)
+        model: Embedder = embedder if embedder is not None else create_embedder(settings)
         adapter = None
         if settings.use_adapter:
             adapter = load_adapter(settings.adapter_path, base_fingerprint=model.fingerprint, dimension=model.dimension)
@@ -92,8 +129,30 @@ class PolicyQA:
         `covered` is False when even the closest sentence is less similar to the
         plain question vector than `Settings.covered_threshold` (cosine): the
         policy does not seem to say.
+
+        Logs one JSON line per answered question on the "qa" logger (`qa.logs`):
+        event "ask" with time, latency_ms, hits, covered, k and the question's length;
+        the question itself only when `Settings.log_questions` is set.
         """
-        question, k = check_question(question, self.settings.k if k is None else k, self.settings)
+        started = time.perf_counter()
+        try:
+            question, k = check_question(question, self.settings.k if k is None else k, self.settings)
+        except InvalidQuestion as error:
+            log_event("ask_rejected", {"reason": str(error)})
+            raise
+        fields: dict[str, object] = {"k": k, "chars": len(question)}
+        if self.settings.log_questions:
+            fields["question"] = question
+        try:
+            answer = self._answer(question, k)
+        except Exception as error:
+            log_event("ask_failed", {"error": repr(error), **fields}, level=logging.ERROR, exc_info=True)
+            raise
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        log_event("ask", {"latency_ms": latency_ms, "hits": len(answer.hits), "covered": answer.covered, **fields})
+        return answer
+
+    def _answer(self, question: str, k: int) -> Answer:
         ranking = self.retriever.rank(question)
         hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(top_k(ranking.fused, k), 1))
         covered = ranking.coverage >= self.settings.covered_threshold

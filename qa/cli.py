@@ -1,23 +1,52 @@
-"""The `policyqa` command (also `python -m qa`): ask, index, eval.
+"""The `policyqa` command (also `python -m qa`): ask, index, list, eval.
 
 Thin: parses arguments, calls the Python API, prints text or JSON. Project
-errors become one line on stderr and exit status 2.
+errors and usage errors become one line on stderr and exit status 2.
+`policyqa ask -` reads the question from standard input (UTF-8).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import os
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
 
-from qa.errors import QAError
+from qa.errors import InvalidQuestion, PolicyError, QAError
+from qa.library import import_policy, list_policies, settings_for
 from qa.settings import Settings
 from qa.types import Answer
 
 EXIT_USAGE = 2
+# `ask -` reads at most this much; any real question is far shorter (see Settings.max_question_chars).
+STDIN_LIMIT = 1 << 20
+
+
+# Characters that would break an error message across lines (str.splitlines splits at all of them).
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """`message` safe to print as one line: line breaks and controls as spaces, bad UTF-8 as "?".
+
+    >>> one_line("unrecognized arguments: a\\nb\\udce9")
+    'unrecognized arguments: a b?'
+    """
+    return _LINE_BREAKING.sub(" ", message.encode("utf-8", "replace").decode("utf-8"))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit status 2), not the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see: {self.prog} --help)\n")
 
 
 def format_answer(answer: Answer, *, width: int = 100) -> str:
@@ -35,13 +64,19 @@ def format_answer(answer: Answer, *, width: int = 100) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="policyqa", description="Cited answers about a privacy policy.")
+    parser = _Parser(prog="policyqa", description="Cited answers about a privacy policy.")
     commands = parser.add_subparsers(dest="command", required=True)
     ask = commands.add_parser("ask", help="answer a question with cited clauses")
-    ask.add_argument("question")
+    ask.add_argument("question", help="the question; - reads it from standard input")
     ask.add_argument("-k", type=int, default=None, help="how many clauses to show (1-50, default 5)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
-    commands.add_parser("index", help="rebuild the index of the policy")
+    ask.add_argument(
+        "--policy", metavar="NAME", help="which policy to ask (see: policyqa list); default the shipped one"
+    )
+    index = commands.add_parser("index", help="rebuild a policy's index, or add a policy file and index it")
+    index.add_argument("path", nargs="?", help="an .html, .md or .txt policy file to add (needs --name)")
+    index.add_argument("--name", metavar="NAME", help="the policy's name, e.g. acme-cloud")
+    commands.add_parser("list", help="list the policies and whether they are indexed")
     evaluate = commands.add_parser("eval", help="score retrieval on a question set or PolicyQA file")
     evaluate.add_argument("questions", nargs="?", help="a questions .jsonl file, such as eval/questions.jsonl")
     evaluate.add_argument(
@@ -55,24 +90,60 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def read_stdin_question(*, max_chars: int) -> str:
+    """Standard input as UTF-8 text (a leading BOM dropped), or `InvalidQuestion` if it is not."""
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    if stream is None:
+        raise InvalidQuestion("there is no standard input to read the question from; give it as an argument")
+    data = stream.read(STDIN_LIMIT + 1)
+    if len(data) > STDIN_LIMIT:
+        raise InvalidQuestion(
+            f"the question on standard input is over {STDIN_LIMIT} bytes; keep it under {max_chars} characters"
+        )
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidQuestion(
+            f"the question on standard input is not valid UTF-8 (byte {data[error.start]:#04x} at offset "
+            f"{error.start}); save it as UTF-8"
+        ) from None
+
+
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from qa.answer import PolicyQA, check_question
 
+    text = read_stdin_question(max_chars=settings.max_question_chars) if args.question == "-" else args.question
     # Reject bad input before the slow model load.
-    question, k = check_question(args.question, settings.k if args.k is None else args.k, settings)
-    answer = PolicyQA.load(settings).ask(question, k)
+    question, k = check_question(text, settings.k if args.k is None else args.k, settings)
+    answer = PolicyQA.load(settings_for(args.policy, settings)).ask(question, k)
     print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
 
 
-def _index(settings: Settings) -> int:
+def _index(args: argparse.Namespace, settings: Settings) -> int:
     from qa.answer import build_index
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embed import create_index_embedder
 
-    store = build_index(settings, SentenceTransformerEmbedder(settings.model))
+    if args.path is not None:
+        if args.name is None:
+            raise PolicyError("adding a policy file needs a name: policyqa index FILE --name NAME")
+        settings = import_policy(Path(args.path), args.name, settings)
+    else:
+        settings = settings_for(args.name, settings)
+
+    store = build_index(settings, create_index_embedder(settings))
     print(
         f"indexed {len(store.sentences)} sentences from {len(store.policy.clauses)} clauses into {settings.index_dir}"
     )
+    return 0
+
+
+def _list(settings: Settings) -> int:
+    for info in list_policies(settings):
+        state = f"{info.clauses} clauses" if info.indexed else "not indexed yet"
+        print(f"{info.name:<24} {info.source:<28} {state:<16} {info.title}".rstrip())
     return 0
 
 
@@ -85,18 +156,26 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # subtle: a terminal or file in a legacy encoding must not turn "§" or an emoji into a traceback.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         settings = Settings.from_env()
         if args.command == "ask":
             return _ask(args, settings)
         if args.command == "index":
-            return _index(settings)
+            return _index(args, settings)
+        if args.command == "list":
+            return _list(settings)
         return _eval(args, settings)
     except QAError as error:
-        print(f"policyqa: error: {error}", file=sys.stderr)
+        print(f"policyqa: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`policyqa ask ... | head -1`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush stays quiet
+        return 1
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ class IndexCorrupt(QAError):
     """The index folder exists but cannot be trusted; rebuilding fixes it."""
 
 
+class IndexUnwritable(QAError):
+    """The index folder cannot be written (permissions, a full disk); the previous index is kept."""
+
+
 class PolicyError(QAError):
     """The policy file is missing or holds no recognisable policy text."""
 

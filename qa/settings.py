@@ -40,6 +40,17 @@ class Settings:
     weight_dense_clause: float = 1.0
     weight_lexical: float = 0.5
     weight_lexical_sentence: float = 0.5
+    # Put the question text in the one-line JSON log of each answered question (off: privacy).
+    log_questions: bool = False
+    # How questions are embedded (qa/embed.py): "onnx" runs the same model with onnxruntime,
+    # without importing torch (the model is exported once into model_cache_dir); "torch" uses
+    # sentence-transformers. Stores built by either are valid for both.
+    backend: str = "onnx"
+    # The exported ONNX model and the remembered weights fingerprint (git-ignored, rebuilt on demand).
+    model_cache_dir: Path = ROOT / "index" / ".models"
+    # Threads of one embedding call (0: the library's default). One short query on 2 cores
+    # is fastest on one thread, and stays fast when other processes want the CPU.
+    embed_threads: int = 1
 
     @property
     def weights(self) -> dict[str, float]:

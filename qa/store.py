@@ -7,17 +7,15 @@ Layout of a store folder (no pickle anywhere):
     clauses.jsonl    one record per clause, in document order
     manifest.json    format version, model and fingerprint, dimension, count,
                      policy SHA-256, library versions, SHA-256 of each file
-Saving writes a sibling folder and renames it into place; loading checks the
-manifest and every file's checksum.
+Saving writes a sibling folder and renames it into place (`qa.atomic`); loading
+first restores a folder left aside by an interrupted save, then checks the
+manifest, every file's checksum, the counts and every record's span.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -26,10 +24,12 @@ from typing import Any
 import faiss
 import numpy as np
 
+from qa.atomic import recover_folder, replace_folder
 from qa.embed import Embedder
-from qa.errors import IndexCorrupt, QAError
+from qa.errors import IndexCorrupt, IndexUnwritable, QAError
 from qa.split import split_sentences
 from qa.types import Clause, Policy, Section, Sentence
+from qa.vector_index import build_vector_index, search_vectors
 
 FORMAT_VERSION = 2
 FILES = ("index.faiss", "clauses.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt")
@@ -52,15 +52,13 @@ class Store:
     clause_index: faiss.Index
 
     def search(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top `depth` rows for one (dim,) unit query: (scores, rows), best first."""
-        depth = min(depth, self.index.ntotal)
-        scores, rows = self.index.search(query.reshape(1, -1).astype(np.float32), depth)
+        """Top `depth` rows for one (dim,) unit query: (scores, rows), best first (row -1: none)."""
+        scores, rows = search_vectors(self.index, query, depth)
         return scores[0], rows[0]
 
     def search_clauses(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Top `depth` whole-clause vectors for one (dim,) unit query: (scores, positions)."""
-        depth = min(depth, self.clause_index.ntotal)
-        scores, rows = self.clause_index.search(query.reshape(1, -1).astype(np.float32), depth)
+        scores, rows = search_vectors(self.clause_index, query, depth)
         return scores[0], rows[0]
 
 
@@ -94,12 +92,11 @@ def passage_text(text: str, clause: Clause) -> str:
     return f"{clause.section_title}: {text}" if clause.section_title else text
 
 
-def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
+def _vector_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
+    """Exact for a policy's store, approximate and compressed for a huge one (`qa.vector_index`)."""
     if vectors.shape[1:] != (dimension,):
         raise IndexCorrupt(f"embedder returned vectors of shape {vectors.shape}, expected (n, {dimension})")
-    index = faiss.IndexFlatIP(dimension)
-    index.add(vectors)
-    return index
+    return build_vector_index(vectors)
 
 
 def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str) -> Store:
@@ -108,8 +105,8 @@ def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str) -> St
     clauses = {clause.id: clause for clause in policy.clauses}
     vectors = embedder.embed_passages([passage_text(s.text, clauses[s.clause_id]) for s in sentences])
     clause_vectors = embedder.embed_passages([passage_text(c.text, c) for c in policy.clauses])
-    index = _flat_index(vectors, embedder.dimension)
-    clause_index = _flat_index(clause_vectors, embedder.dimension)
+    index = _vector_index(vectors, embedder.dimension)
+    clause_index = _vector_index(clause_vectors, embedder.dimension)
     manifest = expected_manifest(embedder, policy_sha256) | {
         "count": len(sentences),
         "clauses": len(policy.clauses),
@@ -140,21 +137,28 @@ def _serialise(store: Store) -> dict[str, bytes]:
 
 
 def save_store(store: Store, directory: Path) -> None:
-    """Write the store to `directory` atomically: a sibling folder renamed into place."""
+    """Write the store to `directory` atomically: a sibling folder renamed into place.
+
+    A save killed at any point leaves either the previous store or the new one
+    (see `qa.atomic`); the manifest is written last. A save that cannot write
+    (permissions, a full disk) is an `IndexUnwritable` and also keeps the previous store.
+    """
     files = _serialise(store)
     manifest = store.manifest | {"files": {name: sha256_bytes(data) for name, data in files.items()}}
     files["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.build-", dir=directory.parent))
-    for name, data in files.items():
-        (staging / name).write_bytes(data)
-        with (staging / name).open("rb") as handle:
-            os.fsync(handle.fileno())
-    retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
-    if directory.exists():
-        directory.rename(retired)
-    staging.rename(directory)
-    shutil.rmtree(retired, ignore_errors=True)
+    try:
+        replace_folder(files, directory)
+    except OSError as error:
+        raise IndexUnwritable(
+            f"cannot write the index to {directory} ({error.strerror or _brief(error)}); check that folder's "
+            "permissions and free space, or set POLICYQA_INDEX_DIR to another folder"
+        ) from None
+
+
+def _brief(error: Exception) -> str:
+    """An exception's first line, at most 120 characters (FAISS errors span several lines)."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return lines[0][:120]
 
 
 def _read_manifest(directory: Path) -> dict[str, Any]:
@@ -163,21 +167,23 @@ def _read_manifest(directory: Path) -> dict[str, Any]:
         raise IndexStale(f"no index at {directory}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise IndexCorrupt(f"index manifest {path} is unreadable ({error}); run: policyqa index") from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise IndexCorrupt(f"index manifest {path} is unreadable ({_brief(error)}); run: policyqa index") from None
     if not isinstance(manifest, dict):
         raise IndexCorrupt(f"index manifest {path} is not a JSON object; run: policyqa index")
     return manifest
 
 
 def _parse_records(directory: Path, manifest: dict[str, Any]) -> Store:
+    if not isinstance(manifest.get("files"), dict):
+        raise IndexCorrupt(f"index manifest in {directory} lists no file checksums; run: policyqa index")
     data = {}
     for name in FILES:
         try:
             data[name] = (directory / name).read_bytes()
         except OSError:
             raise IndexCorrupt(f"index file {directory / name} is missing; run: policyqa index") from None
-        if sha256_bytes(data[name]) != manifest.get("files", {}).get(name):
+        if sha256_bytes(data[name]) != manifest["files"].get(name):
             raise IndexCorrupt(
                 f"index file {directory / name} does not match its manifest checksum; run: policyqa index"
             )
@@ -190,8 +196,23 @@ def _parse_records(directory: Path, manifest: dict[str, Any]) -> Store:
         index = faiss.deserialize_index(np.frombuffer(data["index.faiss"], dtype=np.uint8))
         clause_index = faiss.deserialize_index(np.frombuffer(data["clauses.faiss"], dtype=np.uint8))
     except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError) as error:
-        raise IndexCorrupt(f"index at {directory} is damaged ({error}); run: policyqa index") from None
+        raise IndexCorrupt(f"index at {directory} is damaged ({_brief(error)}); run: policyqa index") from None
     return Store(manifest, policy, sentences, index, clause_index)
+
+
+def _spans_agree(store: Store) -> bool:
+    """Whether every clause is the policy text at its span and every sentence the clause text at its span."""
+    try:
+        clauses = {c.id: c for c in store.policy.clauses}
+        return (
+            len(clauses) == len(store.policy.clauses)
+            and all(store.policy.text[c.start : c.end] == c.text for c in clauses.values())
+            and all(
+                s.clause_id in clauses and clauses[s.clause_id].text[s.start : s.end] == s.text for s in store.sentences
+            )
+        )
+    except TypeError:  # an id or span of the wrong type
+        return False
 
 
 def _lines(data: bytes) -> list[str]:
@@ -204,7 +225,8 @@ def _sentence(row: dict[str, Any]) -> Sentence:
 
 def load_store(directory: Path, *, expected: dict[str, Any]) -> Store:
     """Load and check a store. `IndexStale` if built for another model, policy or
-    format (rebuild it); `IndexCorrupt` if its files are damaged."""
+    format (rebuild it); `IndexCorrupt` if its files are damaged or disagree."""
+    recover_folder(directory)
     manifest = _read_manifest(directory)
     for key, value in expected.items():
         if manifest.get(key) != value:
@@ -218,7 +240,9 @@ def load_store(directory: Path, *, expected: dict[str, Any]) -> Store:
             f"index at {directory} is inconsistent (manifest, records and vectors disagree: sentences {counts}, "
             f"clauses {clause_counts}, dimension {dimensions}); run: policyqa index"
         )
-    known = {c.id for c in store.policy.clauses}
-    if any(s.clause_id not in known for s in store.sentences):
-        raise IndexCorrupt(f"index at {directory} has sentences of unknown clauses; run: policyqa index")
+    if not _spans_agree(store):
+        raise IndexCorrupt(
+            f"index at {directory} has records that disagree with the policy text (unknown clauses or "
+            "wrong spans); run: policyqa index"
+        )
     return store

@@ -1,0 +1,62 @@
+"""Bring your own policy: `policyqa index FILE --name`, `list`, `ask --policy`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import DATA, POLICY_PATH, SHIPPED_INDEX
+
+
+def run(*args: str, home):
+    env = dict(os.environ)
+    env["POLICYQA_POLICY_PATH"] = str(home / "policies" / "alibaba-2015.html")
+    env["POLICYQA_INDEX_DIR"] = str(home / "index" / "alibaba-2015")
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("library")
+    (home / "policies").mkdir()
+    shutil.copyfile(POLICY_PATH, home / "policies" / "alibaba-2015.html")
+    shutil.copytree(SHIPPED_INDEX, home / "index" / "alibaba-2015")
+    return home
+
+
+@pytest.mark.model
+def test_add_list_and_ask_another_policy(home):
+    added = run("index", str(DATA / "docs" / "acme.md"), "--name", "acme-cloud", home=home)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip().endswith(str(home / "index" / "acme-cloud"))
+    listed = run("list", home=home)
+    assert listed.returncode == 0, listed.stderr
+    names = [line.split()[0] for line in listed.stdout.splitlines()]
+    assert names == ["alibaba-2015", "acme-cloud"]
+    assert "Acme Cloud Privacy Policy" in listed.stdout
+    asked = run("ask", "How long do you keep my files?", "--policy", "acme-cloud", "--json", "-k", "3", home=home)
+    assert asked.returncode == 0, asked.stderr
+    top = json.loads(asked.stdout)["hits"][0]
+    assert (top["clause_id"], top["citation"]) == ("D.p1", "§D ¶1 Data Retention")
+    default = run("ask", "Who can see my bank details?", "--json", "-k", "1", home=home)
+    assert json.loads(default.stdout)["hits"][0]["clause_id"] == "C.6"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", "cookies?", "--policy", "nope"), "no policy named 'nope'"),
+        (("ask", "cookies?", "--policy", "../x"), "is not allowed"),
+        (("index", str(DATA / "docs" / "acme.md")), "needs a name"),
+        (("index", str(DATA / "policyqa-slice.json"), "--name", "x"), "unsupported file type"),
+    ],
+)
+def test_bad_policy_arguments_are_one_line(home, args, message):
+    result = run(*args, home=home)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
