@@ -58,7 +58,7 @@ class Retriever:
         clauses = store.policy.clauses
         position = {clause.id: i for i, clause in enumerate(clauses)}
         self.row_clause = np.array([position[s.clause_id] for s in store.sentences], dtype=np.int64)
-        self.definitions: tuple[Definition, ...] = find_definitions(store.policy)
+        self.definitions: tuple[Definition, ...] = find_definitions(store.policy, store.sentences)
         self.terms = [terms_used(clause, self.definitions) for clause in clauses]
         gist = expansions(self.definitions, dict(zip((c.id for c in clauses), self.terms, strict=True)))
         self.lexical = LexicalIndex(

@@ -27,7 +27,6 @@ import numpy as np
 from qa.atomic import recover_folder, replace_folder
 from qa.embed import Embedder
 from qa.errors import IndexCorrupt, IndexUnwritable, QAError
-from qa.split import split_sentences
 from qa.types import Clause, Policy, Section, Sentence
 from qa.vector_index import build_vector_index, search_vectors
 
@@ -101,6 +100,8 @@ def _vector_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
 
 def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str) -> Store:
     """Split every clause into sentences, embed them, and index them (in memory)."""
+    from qa.split import split_sentences  # subtle: nltk's import costs ~2 s; only building needs it
+
     sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
     clauses = {clause.id: clause for clause in policy.clauses}
     vectors = embedder.embed_passages([passage_text(s.text, clauses[s.clause_id]) for s in sentences])

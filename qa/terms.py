@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.split import split_text
-from qa.types import Clause, Policy
+from qa.types import Clause, Policy, Sentence
 
 _PAREN = re.compile(r"\(([^()]*)\)")
 _QUOTED_TERM = re.compile(r"[\"“]([A-Z][\w/&-]*(?: [A-Za-z][\w/&-]*){0,4})[\"”]")
@@ -44,11 +43,27 @@ def _gist(before: str) -> str:
     return " ".join(words[-_GIST_WORDS:])
 
 
-def find_definitions(policy: Policy) -> tuple[Definition, ...]:
-    """Every defined term, in document order; the first definition of a term wins."""
+def _sentence_spans(policy: Policy, sentences: tuple[Sentence, ...] | None) -> dict[str, list[tuple[int, int]]]:
+    """Clause id -> its sentence spans: from a store's sentences, else by splitting the clauses."""
+    if sentences is None:
+        from qa.split import split_text  # subtle: nltk's import costs ~2 s; a loaded store has the spans
+
+        return {clause.id: split_text(clause.text) for clause in policy.clauses}
+    spans: dict[str, list[tuple[int, int]]] = {clause.id: [] for clause in policy.clauses}
+    for sentence in sentences:
+        spans[sentence.clause_id].append((sentence.start, sentence.end))
+    return spans
+
+
+def find_definitions(policy: Policy, sentences: tuple[Sentence, ...] | None = None) -> tuple[Definition, ...]:
+    """Every defined term, in document order; the first definition of a term wins.
+
+    `sentences`: the policy's sentences as its store holds them (split by `qa.split`), if at hand.
+    """
     found: dict[str, Definition] = {}
+    spans = _sentence_spans(policy, sentences)
     for clause in policy.clauses:
-        for start, end in split_text(clause.text):
+        for start, end in spans[clause.id]:
             sentence = clause.text[start:end]
             for paren in _PAREN.finditer(sentence):
                 for quoted in _QUOTED_TERM.finditer(paren.group(1)):

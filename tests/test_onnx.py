@@ -27,7 +27,7 @@ from qa.onnx_export import MIN_COSINE, onnx_path
 from qa.settings import DEFAULT_MODEL, ROOT, Settings
 from tests.conftest import DATA, SHIPPED_INDEX
 
-HEAVY = ("torch", "sentence_transformers", "transformers", "gradio")
+HEAVY = ("torch", "sentence_transformers", "transformers", "gradio", "nltk", "sklearn", "scipy.stats")
 
 
 @pytest.fixture(scope="module")

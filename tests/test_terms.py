@@ -68,3 +68,10 @@ def test_definitions_and_references_in_another_policy():
     assert terms_used(policy.clause("A.2"), definitions) == (("Contact Data", "A.1"),)
     assert find_references(policy.clause("A.2"), policy) == ("A.1", "B.p1", "B.p2")
     assert find_references(policy.clause("B.p2"), policy) == ("A.1", "A.2")  # unknown section Z ignored
+
+
+def test_definitions_from_stored_sentences_match_splitting_again(policy):
+    from qa.split import split_sentences
+
+    sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
+    assert find_definitions(policy, sentences) == find_definitions(policy)
