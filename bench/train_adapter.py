@@ -1,6 +1,6 @@
 """Train the query adapter shipped in models/ (a development step, not run by users).
 
-    .venv/bin/python bench/train_adapter.py --policyqa ../shared/benchmarks/policyqa/dev.json \
+    .venv/bin/python bench/train_adapter.py --policyqa PATH/TO/policyqa/dev.json \
         --questions eval/questions.jsonl --out models/query-adapter.npy
 
 Training data: every (policy, question) pair of the PolicyQA file (each policy
