@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,11 +55,14 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="module")
-def app_url(chromium_path, real_index_dir: Path) -> Iterator[str]:
-    """`python app.py` as `make run` starts it, on a free port, over a tmp copy of the index."""
+@contextmanager
+def running_app(env_overrides: dict[str, str], *, timeout: float) -> Iterator[str]:
+    """`python app.py` as `make run` starts it, on a free 127.0.0.1 port, until the block ends.
+
+    Yields the URL once the page answers; fails the test if the app exits or does not answer in `timeout` s.
+    """
     port = free_port()
-    env = {**os.environ, "POLICYQA_INDEX_DIR": str(real_index_dir), "POLICYQA_HOST": "127.0.0.1"}
+    env = {**os.environ, "POLICYQA_HOST": "127.0.0.1", **env_overrides}
     env.pop("POLICYQA_PORT", None)
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--no-browser"],
@@ -70,17 +74,17 @@ def app_url(chromium_path, real_index_dir: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + timeout
         while True:
             if server.poll() is not None:
                 pytest.fail(f"app.py exited with {server.returncode}:\n{server.stdout.read() if server.stdout else ''}")
             try:
-                if httpx.get(url, timeout=2).status_code == 200:
+                if httpx.get(url, timeout=2, trust_env=False).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail("app.py did not answer within 180 s")
+                pytest.fail(f"app.py did not answer within {timeout:.0f} s")
             time.sleep(0.5)
         yield url
     finally:
@@ -89,6 +93,13 @@ def app_url(chromium_path, real_index_dir: Path) -> Iterator[str]:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium_path, real_index_dir: Path) -> Iterator[str]:
+    """The app over a tmp copy of the shipped index."""
+    with running_app({"POLICYQA_INDEX_DIR": str(real_index_dir)}, timeout=180) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,7 +29,7 @@ import app
 from qa.answer import PolicyQA
 from qa.settings import ROOT, Settings
 from tests.conftest import POLICY_PATH, SHIPPED_INDEX, KeywordEmbedder
-from tests.test_browser import browser, chromium_path, free_port  # noqa: F401 - fixtures
+from tests.test_browser import browser, chromium_path, free_port, running_app  # noqa: F401 - fixtures
 
 SEED = "Who can see my bank details?"
 
@@ -299,37 +298,11 @@ def injected_app(chromium_path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """`python app.py` over the injected policy (its index is built at start-up)."""
     tmp = tmp_path_factory.mktemp("injected")
     env = {
-        **os.environ,
         "POLICYQA_POLICY_PATH": str(injected_policy(tmp / "policy.html")),
         "POLICYQA_INDEX_DIR": str(tmp / "index" / "policy"),
-        "POLICYQA_HOST": "127.0.0.1",
     }
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--no-browser"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"app.py exited:\n{server.stdout.read() if server.stdout else ''}")
-            try:
-                if httpx.get(url, timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("app.py did not answer within 300 s")
-            time.sleep(0.5)
+    with running_app(env, timeout=300) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 class GuardedPage:
