@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +108,24 @@ def real_qa(real_embedder, real_index_dir):
     from qa.answer import PolicyQA
 
     return PolicyQA.load(Settings(index_dir=real_index_dir), embedder=real_embedder)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(qa) -> Iterator[str]:  # noqa: ANN001 - a PolicyQA
+    """The Gradio app over `qa`, in this process on a free 127.0.0.1 port; yields its URL."""
+    import app
+
+    demo = app.build_app(qa)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 from collections.abc import Iterator
 
 import httpx
@@ -14,16 +13,10 @@ import pytest
 import app
 from qa.answer import PolicyQA
 from qa.settings import Settings
-from tests.conftest import POLICY_PATH, KeywordEmbedder
+from tests.conftest import POLICY_PATH, KeywordEmbedder, serving
 
 SEED = "Who can see my bank details?"
 INJECTION = "<img src=x onerror=alert(1)>"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -130,13 +123,8 @@ def test_nothing_leaves_the_machine():
 @pytest.fixture(scope="module")
 def served(real_qa) -> Iterator[str]:
     """The app in this process on a free localhost port, over a copy of the shipped index."""
-    demo = app.build_app(real_qa)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.launch_options())
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with serving(real_qa) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from qa.settings import ROOT
+from tests.conftest import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -38,12 +38,6 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 SEED = "Who can see my bank details?"
 INJECTION = "<img src=x onerror=alert(1)>"
 ANSWER_TIMEOUT_MS = 60_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

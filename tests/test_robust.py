@@ -15,7 +15,6 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from qa.parse import parse_policy
 from qa.settings import ROOT, Settings
 from qa.split import split_sentences, split_text
 from qa.types import Answer, Clause
-from tests.conftest import POLICY_PATH, KeywordEmbedder
+from tests.conftest import POLICY_PATH, KeywordEmbedder, serving
 
 ANSWERED = "answered"
 EMPTY = "the question is empty"
@@ -318,22 +317,11 @@ def test_chat_handler_failure_is_a_notice_and_logged(fake_qa, caplog, monkeypatc
     assert all(r.exc_info for r in caplog.records)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served_fake(fake_qa) -> Iterator[str]:
     """The app with the fake model, in this process, on a free 127.0.0.1 port."""
-    demo = app.build_app(fake_qa)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.launch_options())
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with serving(fake_qa) as url:
+        yield url
 
 
 def post_ask(url: str, question: object, k: object) -> tuple[str, str]:
