@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa.adapter import QueryAdapter, load_adapter
 from qa.embed import Embedder, create_embedder
-from qa.errors import InvalidQuestion
+from qa.errors import InvalidQuestion, PolicyError
 from qa.logs import log_event
 from qa.parse import load_policy
 from qa.retrieve import top_k
@@ -39,8 +39,6 @@ def build_index(settings: Settings, embedder: Embedder) -> Store:
 
 def open_index(settings: Settings, embedder: Embedder) -> Store:
     """The checked store; a missing or stale one is rebuilt with a one-line notice."""
-    from qa.parse import PolicyError
-
     if not settings.policy_path.exists():
         raise PolicyError(f"policy file {settings.policy_path} not found; set POLICYQA_POLICY_PATH to an existing file")
     expected = expected_manifest(embedder, file_sha256(settings.policy_path))
