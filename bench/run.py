@@ -82,7 +82,7 @@ def warm_worker(backend: str, repeat: int) -> dict[str, Any]:
         start = time.perf_counter()
         build_index(replace(settings, index_dir=Path(scratch) / "index"), embedder)
         build_s = time.perf_counter() - start
-    qa = PolicyQA.load(settings, embedder=embedder)
+    qa = PolicyQA.load(settings=settings, embedder=embedder)
     questions = [q.question for q in load_questions(ROOT / "eval" / "questions.jsonl")]
     for question in questions[:20]:
         qa.ask(question)

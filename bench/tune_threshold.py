@@ -49,8 +49,10 @@ def main() -> int:
     caught = float(np.mean(coverage[~answerable] < threshold))  # covered means coverage >= threshold
     false = float(np.mean(coverage[answerable] < threshold))
     print(f"covered_threshold = {threshold:.4f}")
-    print(f"on {args.questions}: {caught:.0%} of {int((~answerable).sum())} unanswerable marked not covered, "
-          f"{false:.1%} of {int(answerable.sum())} answerable wrongly marked")
+    print(
+        f"on {args.questions}: {caught:.0%} of {int((~answerable).sum())} unanswerable marked not covered, "
+        f"{false:.1%} of {int(answerable.sum())} answerable wrongly marked"
+    )
     return 0
 
 

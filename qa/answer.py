@@ -13,12 +13,22 @@ from pathlib import Path
 from qa.adapter import QueryAdapter, load_adapter
 from qa.embed import Embedder, create_embedder
 from qa.errors import InvalidQuestion, PolicyError
+from qa.library import settings_for
 from qa.logs import log_event
 from qa.parse import load_policy
 from qa.retrieve import top_k
 from qa.search import Ranking, Retriever
 from qa.settings import Settings
-from qa.store import IndexStale, Store, build_store, expected_manifest, load_store, save_store
+from qa.store import (
+    IndexStale,
+    Progress,
+    Store,
+    build_store,
+    expected_manifest,
+    load_store,
+    no_progress,
+    save_store,
+)
 from qa.terms import find_references
 from qa.types import Answer, Hit, Policy
 
@@ -29,11 +39,19 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build_index(settings: Settings, embedder: Embedder) -> Store:
+def build_index(settings: Settings, embedder: Embedder, progress: Progress = no_progress) -> Store:
     """Parse, split, embed and save the policy's store to `settings.index_dir`."""
+    progress(0.0, f"reading {settings.policy_path.name}")
     policy = load_policy(settings.policy_path)
-    store = build_store(policy, embedder, policy_sha256=file_sha256(settings.policy_path))
+    store = build_store(
+        policy,
+        embedder,
+        policy_sha256=file_sha256(settings.policy_path),
+        progress=lambda fraction, step: progress(0.05 + 0.9 * fraction, step),
+    )
+    progress(0.95, "saving the index")
     save_store(store, settings.index_dir)
+    progress(1.0, "done")
     return store
 
 
@@ -108,9 +126,15 @@ class PolicyQA:
         self._references = [find_references(clause, store.policy) for clause in store.policy.clauses]
 
     @classmethod
-    def load(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> PolicyQA:
-        """The shipped policy (or the one `settings` names), building its index if needed."""
-        settings = settings or Settings.from_env()
+    def load(
+        cls, name: str | None = None, *, settings: Settings | None = None, embedder: Embedder | None = None
+    ) -> PolicyQA:
+        """Policy `name` of the library (see `policyqa list`), building its index if needed.
+
+        `PolicyQA.load()` is the shipped policy, or the one `settings` names;
+        `PolicyQA.load("acme-cloud")` one added by `policyqa index FILE --name acme-cloud`.
+        """
+        settings = settings_for(name, settings or Settings.from_env())
         model: Embedder = embedder if embedder is not None else create_embedder(settings)
         adapter = None
         if settings.use_adapter:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from qa.errors import InvalidQuestion, PolicyError, QAError
-from qa.library import import_policy, list_policies, settings_for
+from qa.library import check_policy_file, list_policies, settings_for
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -117,23 +117,35 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     text = read_stdin_question(max_chars=settings.max_question_chars) if args.question == "-" else args.question
     # Reject bad input before the slow model load.
     question, k = check_question(text, settings.k if args.k is None else args.k, settings)
-    answer = PolicyQA.load(settings_for(args.policy, settings)).ask(question, k)
+    answer = PolicyQA.load(args.policy, settings=settings).ask(question, k)
     print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
 
 
+def show_progress(fraction: float, step: str) -> None:
+    """A build's progress as one rewritten line on a terminal's stderr (nothing when stderr is a file)."""
+    if sys.stderr.isatty():
+        end = "\n" if fraction >= 1 else ""
+        print(f"\r\033[K[{fraction:4.0%}] {step}", end=end, file=sys.stderr, flush=True)
+
+
 def _index(args: argparse.Namespace, settings: Settings) -> int:
     from qa.answer import build_index
+    from qa.catalog import add_policy
     from qa.embed import create_index_embedder
 
-    if args.path is not None:
-        if args.name is None:
-            raise PolicyError("adding a policy file needs a name: policyqa index FILE --name NAME")
-        settings = import_policy(Path(args.path), args.name, settings)
-    else:
+    if args.path is not None and args.name is None:
+        raise PolicyError("adding a policy file needs a name: policyqa index FILE --name NAME")
+    # A bad file or an unknown name fails before the slow model load.
+    if args.path is None:
         settings = settings_for(args.name, settings)
-
-    store = build_index(settings, create_index_embedder(settings))
+    else:
+        check_policy_file(Path(args.path), args.name, settings)
+    embedder = create_index_embedder(settings)
+    if args.path is not None:
+        settings, store = add_policy(Path(args.path), args.name, settings, embedder, show_progress)
+    else:
+        store = build_index(settings, embedder, show_progress)
     print(
         f"indexed {len(store.sentences)} sentences from {len(store.policy.clauses)} clauses into {settings.index_dir}"
     )

@@ -292,7 +292,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> Report:
         embedder = SentenceTransformerEmbedder(settings.model)
         return evaluate_policyqa(policies, embedder, settings, source=args.policyqa, progress=ProgressLine("policyqa"))
     questions = load_questions(Path(args.questions), limit=args.limit)
-    qa = PolicyQA.load(settings)
+    qa = PolicyQA.load(settings=settings)
     return evaluate_questions(qa, questions, source=args.questions, progress=ProgressLine("questions"))
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.errors import PolicyError
-from qa.parse import SUFFIXES
+from qa.parse import SUFFIXES, load_policy
 from qa.settings import Settings
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -42,6 +42,16 @@ def check_name(name: str) -> str:
             f"policy name {name!r} is not allowed; use 1-63 lower-case letters, digits and dashes, e.g. acme-cloud"
         )
     return name
+
+
+def name_from_file(filename: str) -> str:
+    """A policy name made from a file's name.
+
+    >>> name_from_file("Acme Cloud Privacy (2024).html")
+    'acme-cloud-privacy-2024'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", Path(filename).stem.lower()).strip("-")[:63].rstrip("-")
+    return slug or "policy"
 
 
 def policy_dir(settings: Settings) -> Path:
@@ -76,8 +86,8 @@ def settings_for(name: str | None, settings: Settings) -> Settings:
     return replace(settings, policy_path=source, index_dir=index_root(settings) / name)
 
 
-def import_policy(path: Path, name: str, settings: Settings) -> Settings:
-    """Copy a user's policy file into the library (checked, atomically) and return its settings."""
+def check_policy_file(path: Path, name: str, settings: Settings) -> None:
+    """Refuse (`PolicyError`) a bad name, file type or size, or a file that does not parse as a policy."""
     check_name(name)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -88,9 +98,16 @@ def import_policy(path: Path, name: str, settings: Settings) -> Settings:
         raise PolicyError(f"cannot read {path}: {error.strerror}") from None
     if size > MAX_POLICY_BYTES:
         raise PolicyError(f"{path.name} is {size:,} bytes; policies up to {MAX_POLICY_BYTES:,} bytes are accepted")
-    target = policy_dir(settings) / f"{name}{suffix}"
     if name == default_name(settings):
         raise PolicyError(f"{name!r} is the shipped policy; choose another name")
+    load_policy(path)
+
+
+def import_policy(path: Path, name: str, settings: Settings) -> Settings:
+    """Copy a user's policy file into the library (checked, atomically) and return its settings."""
+    check_policy_file(path, name, settings)
+    suffix = path.suffix.lower()
+    target = policy_dir(settings) / f"{name}{suffix}"
     for other in SUFFIXES:  # one source per name
         stale = policy_dir(settings) / f"{name}{other}"
         if other != suffix and stale.exists():

@@ -148,7 +148,7 @@ def parse_policy(html: str, *, title: str = "Privacy Policy") -> Policy:
 
 
 def detect_format(path: Path, text: str) -> str:
-    """"html", "markdown" or "text", from the file suffix, else from the content."""
+    """The format ("html", "markdown" or "text"), from the file suffix, else from the content."""
     if path.suffix.lower() in SUFFIXES:
         return SUFFIXES[path.suffix.lower()]
     if re.search(r"<(p|div|h[1-6]|html|body)\b", text, re.I):

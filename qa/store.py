@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -32,6 +33,10 @@ from qa.vector_index import build_vector_index, search_vectors
 
 FORMAT_VERSION = 2
 FILES = ("index.faiss", "clauses.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt")
+# How a build reports what it is doing: (fraction done from 0 to 1, what it is doing now).
+Progress = Callable[[float, str], None]
+# Sentences embedded between two progress reports.
+PROGRESS_STEP = 128
 _LIBRARIES = ("faiss-cpu", "sentence-transformers", "torch", "transformers", "nltk", "numpy")
 
 
@@ -98,14 +103,32 @@ def _vector_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
     return build_vector_index(vectors)
 
 
-def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str) -> Store:
+def no_progress(fraction: float, step: str) -> None:
+    """The default `Progress`: builds run silently."""
+
+
+def embed_in_steps(embedder: Embedder, texts: list[str], progress: Progress, span: tuple[float, float]) -> np.ndarray:
+    """`embedder.embed_passages(texts)`, `PROGRESS_STEP` texts at a time, reporting progress across `span`."""
+    start, end = span
+    parts = []
+    for done in range(0, len(texts), PROGRESS_STEP):
+        progress(start + (end - start) * done / len(texts), f"embedding sentences: {done:,} of {len(texts):,} done")
+        parts.append(embedder.embed_passages(texts[done : done + PROGRESS_STEP]))
+    return np.concatenate(parts) if parts else embedder.embed_passages([])
+
+
+def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str, progress: Progress = no_progress) -> Store:
     """Split every clause into sentences, embed them, and index them (in memory)."""
     from qa.split import split_sentences  # subtle: nltk's import costs ~2 s; only building needs it
 
+    progress(0.0, f"splitting {len(policy.clauses):,} clauses into sentences")
     sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
     clauses = {clause.id: clause for clause in policy.clauses}
-    vectors = embedder.embed_passages([passage_text(s.text, clauses[s.clause_id]) for s in sentences])
+    texts = [passage_text(s.text, clauses[s.clause_id]) for s in sentences]
+    vectors = embed_in_steps(embedder, texts, progress, (0.05, 0.85))
+    progress(0.85, f"embedding {len(policy.clauses):,} whole clauses")
     clause_vectors = embedder.embed_passages([passage_text(c.text, c) for c in policy.clauses])
+    progress(0.95, "building the vector index")
     index = _vector_index(vectors, embedder.dimension)
     clause_index = _vector_index(clause_vectors, embedder.dimension)
     manifest = expected_manifest(embedder, policy_sha256) | {

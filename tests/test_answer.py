@@ -8,7 +8,7 @@ from qa.errors import InvalidQuestion, QAError
 
 @pytest.fixture
 def fake_qa(fake_settings, fake_embedder):
-    return PolicyQA.load(fake_settings, embedder=fake_embedder)
+    return PolicyQA.load(settings=fake_settings, embedder=fake_embedder)
 
 
 def test_hits_are_clauses_best_first_one_per_clause(fake_qa):

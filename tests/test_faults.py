@@ -166,10 +166,10 @@ def test_stale_index_is_rebuilt_and_answers_like_a_fresh_one(fake_settings, chan
     STALE[change](embedder, fake_settings)
     embedder.dimension = len(embedder.VOCABULARY) + 1
     with caplog.at_level(logging.WARNING, logger="qa"):
-        rebuilt = PolicyQA.load(fake_settings, embedder=embedder)
+        rebuilt = PolicyQA.load(settings=fake_settings, embedder=embedder)
     assert "building it now" in caplog.text
     fresh = Settings(policy_path=fake_settings.policy_path, index_dir=tmp_path / "fresh")
-    assert answers(rebuilt) == answers(PolicyQA.load(fresh, embedder=embedder))
+    assert answers(rebuilt) == answers(PolicyQA.load(settings=fresh, embedder=embedder))
     assert (
         json.loads((fake_settings.index_dir / "manifest.json").read_text())["model_fingerprint"] == embedder.fingerprint
     )
@@ -178,7 +178,7 @@ def test_stale_index_is_rebuilt_and_answers_like_a_fresh_one(fake_settings, chan
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES, errno.EROFS])
 def test_failed_write_keeps_the_old_index_and_says_why(fake_settings, fake_embedder, monkeypatch, code):
     build_index(fake_settings, fake_embedder)
-    before = answers(PolicyQA.load(fake_settings, embedder=fake_embedder))
+    before = answers(PolicyQA.load(settings=fake_settings, embedder=fake_embedder))
 
     def failing_fsync(fd: int) -> None:
         raise OSError(code, os.strerror(code))
@@ -187,16 +187,16 @@ def test_failed_write_keeps_the_old_index_and_says_why(fake_settings, fake_embed
     with pytest.raises(IndexUnwritable, match=f"cannot write the index to .*{os.strerror(code)}.*POLICYQA_INDEX_DIR"):
         build_index(new_policy(fake_settings, fake_settings.policy_path.parent), fake_embedder)
     monkeypatch.undo()
-    assert answers(PolicyQA.load(fake_settings, embedder=fake_embedder)) == before
+    assert answers(PolicyQA.load(settings=fake_settings, embedder=fake_embedder)) == before
     assert [p.name for p in fake_settings.index_dir.parent.iterdir()] == ["policy"]
 
 
 def test_index_without_manifest_is_rebuilt(fake_settings, fake_embedder, caplog):
     build_index(fake_settings, fake_embedder)
-    before = answers(PolicyQA.load(fake_settings, embedder=fake_embedder))
+    before = answers(PolicyQA.load(settings=fake_settings, embedder=fake_embedder))
     (fake_settings.index_dir / "manifest.json").unlink()
     with caplog.at_level(logging.WARNING, logger="qa"):
-        assert answers(PolicyQA.load(fake_settings, embedder=fake_embedder)) == before
+        assert answers(PolicyQA.load(settings=fake_settings, embedder=fake_embedder)) == before
     assert "no index" in caplog.text and "building it now" in caplog.text
 
 
@@ -293,7 +293,7 @@ def new_policy(settings: Settings, tmp_path: Path) -> Settings:
 
 @pytest.mark.parametrize("step", STEPS)
 def test_build_killed_at_any_step_leaves_a_working_index(fake_settings, fake_embedder, tmp_path, step, caplog):
-    before = answers(PolicyQA.load(fake_settings, embedder=fake_embedder))
+    before = answers(PolicyQA.load(settings=fake_settings, embedder=fake_embedder))
     updated = new_policy(fake_settings, tmp_path)
     build_killed_at(step, updated)
     swapped = step == "renamed-swap"
@@ -309,7 +309,7 @@ def test_build_killed_at_any_step_leaves_a_working_index(fake_settings, fake_emb
     # The next build cleans up what the killed one left behind.
     build_index(fake_settings, fake_embedder)
     assert [p.name for p in fake_settings.index_dir.parent.iterdir()] == ["policy"]
-    assert answers(PolicyQA.load(fake_settings, embedder=fake_embedder)) == before
+    assert answers(PolicyQA.load(settings=fake_settings, embedder=fake_embedder)) == before
 
 
 @pytest.fixture(scope="module")
@@ -328,7 +328,7 @@ def real_settings(tmp_path: Path) -> Settings:
 def test_policyqa_index_killed_mid_write_keeps_the_old_index(tmp_path, real_embedder, real_answers, step):
     settings = real_settings(tmp_path)
     build_killed_at(step, settings, kind="real")  # `policyqa index` (qa.cli.main) with the real model
-    assert answers(PolicyQA.load(settings, embedder=real_embedder)) == real_answers
+    assert answers(PolicyQA.load(settings=settings, embedder=real_embedder)) == real_answers
     assert (settings.index_dir / "sentences.jsonl").read_bytes() == (SHIPPED_INDEX / "sentences.jsonl").read_bytes()
 
 
@@ -343,11 +343,11 @@ def test_policyqa_index_killed_at_random_times(tmp_path, real_embedder, real_ans
         time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
-        assert answers(PolicyQA.load(settings, embedder=real_embedder)) == real_answers
+        assert answers(PolicyQA.load(settings=settings, embedder=real_embedder)) == real_answers
     result = subprocess.run([str(script), "index"], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert [p.name for p in settings.index_dir.parent.iterdir()] == ["alibaba-2015"]
-    assert answers(PolicyQA.load(settings, embedder=real_embedder)) == real_answers
+    assert answers(PolicyQA.load(settings=settings, embedder=real_embedder)) == real_answers
 
 
 # --- leftovers and recovery, directly ------------------------------------------------------------
@@ -361,11 +361,11 @@ def dead_pid() -> int:
 
 def test_missing_index_is_restored_from_the_retired_copy(fake_settings, fake_embedder, caplog):
     build_index(fake_settings, fake_embedder)
-    before = answers(PolicyQA.load(fake_settings, embedder=fake_embedder))
+    before = answers(PolicyQA.load(settings=fake_settings, embedder=fake_embedder))
     retired = fake_settings.index_dir.with_name(f".policy.old-{dead_pid()}-abcd")
     fake_settings.index_dir.rename(retired)  # as a build killed between its two renames leaves it
     with caplog.at_level(logging.WARNING, logger="qa"):
-        qa = PolicyQA.load(fake_settings, embedder=fake_embedder)
+        qa = PolicyQA.load(settings=fake_settings, embedder=fake_embedder)
     assert "restored" in caplog.text and "building it now" not in caplog.text
     assert answers(qa) == before and not retired.exists()
 
@@ -397,7 +397,7 @@ def test_leftovers_of_running_processes_are_kept(fake_settings, fake_embedder):
 
 def test_concurrent_builds_in_threads_end_with_one_good_index(fake_settings, fake_embedder):
     build_index(fake_settings, fake_embedder)
-    before = answers(PolicyQA.load(fake_settings, embedder=fake_embedder))
+    before = answers(PolicyQA.load(settings=fake_settings, embedder=fake_embedder))
     errors: list[BaseException] = []
 
     def build() -> None:
@@ -412,5 +412,5 @@ def test_concurrent_builds_in_threads_end_with_one_good_index(fake_settings, fak
     for thread in threads:
         thread.join()
     assert errors == []
-    assert answers(PolicyQA.load(fake_settings, embedder=fake_embedder)) == before
+    assert answers(PolicyQA.load(settings=fake_settings, embedder=fake_embedder)) == before
     assert [p.name for p in fake_settings.index_dir.parent.iterdir()] == ["policy"]

@@ -9,11 +9,11 @@ from tests.conftest import DATA
 
 
 def test_import_index_and_list_side_by_side(fake_settings, fake_embedder):
-    PolicyQA.load(fake_settings, embedder=fake_embedder)  # the default policy
+    PolicyQA.load(settings=fake_settings, embedder=fake_embedder)  # the default policy
     acme = import_policy(DATA / "docs" / "acme.md", "acme-cloud", fake_settings)
     assert acme.policy_path == fake_settings.policy_path.parent / "acme-cloud.md"
     assert acme.index_dir == fake_settings.index_dir.parent / "acme-cloud"
-    qa = PolicyQA.load(settings_for("acme-cloud", fake_settings), embedder=fake_embedder)
+    qa = PolicyQA.load("acme-cloud", settings=fake_settings, embedder=fake_embedder)
     assert qa.policy.title == "Acme Cloud Privacy Policy"
     assert (acme.index_dir / "manifest.json").exists()
     infos = list_policies(fake_settings)

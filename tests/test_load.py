@@ -56,7 +56,8 @@ def hammer(qa: PolicyQA, work: list[list[tuple[str, int]]], rounds: int) -> tupl
 
 
 def test_threads_share_one_policyqa_without_cross_talk(tmp_path):
-    qa = PolicyQA.load(Settings(policy_path=POLICY_PATH, index_dir=tmp_path / "index"), embedder=KeywordEmbedder())
+    settings = Settings(policy_path=POLICY_PATH, index_dir=tmp_path / "index")
+    qa = PolicyQA.load(settings=settings, embedder=KeywordEmbedder())
     pairs = [" ".join(p) for p in itertools.combinations(KeywordEmbedder.VOCABULARY, 2)]
     work = [[(pairs[(t * 7 + j) % len(pairs)], 1 + (t + j) % 8) for j in range(8)] for t in range(THREADS)]
     errors, mismatches = hammer(qa, work, rounds=10)

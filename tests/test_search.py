@@ -8,7 +8,7 @@ from qa.search import Retriever
 
 
 def test_ranking_has_every_signal_for_every_clause(fake_settings, fake_embedder):
-    qa = PolicyQA.load(fake_settings, embedder=fake_embedder)
+    qa = PolicyQA.load(settings=fake_settings, embedder=fake_embedder)
     ranking = qa.retriever.rank("cookies in my browser")
     n = len(qa.policy.clauses)
     assert set(ranking.parts) == {"dense", "dense_clause", "lexical", "lexical_sentence", "similarity"}
@@ -21,7 +21,7 @@ def test_ranking_has_every_signal_for_every_clause(fake_settings, fake_embedder)
 
 
 def test_lexical_weight_alone_ranks_by_bm25(fake_settings, fake_embedder):
-    qa = PolicyQA.load(fake_settings, embedder=fake_embedder)
+    qa = PolicyQA.load(settings=fake_settings, embedder=fake_embedder)
     only_lexical = {"dense": 0.0, "dense_clause": 0.0, "lexical": 1.0, "lexical_sentence": 0.0}
     retriever = Retriever(qa.store, fake_embedder, only_lexical)
     ranking = retriever.rank("trade shows and industry events")
@@ -31,7 +31,7 @@ def test_lexical_weight_alone_ranks_by_bm25(fake_settings, fake_embedder):
 
 
 def test_defined_terms_carry_their_definitions_into_lexical_matching(fake_settings, fake_embedder):
-    qa = PolicyQA.load(fake_settings, embedder=fake_embedder)
+    qa = PolicyQA.load(settings=fake_settings, embedder=fake_embedder)
     ranking = qa.retriever.rank("cheques")  # only A.3 says "cheques"; it defines Account Information
     ids = [qa.policy.clauses[i].id for i in np.flatnonzero(ranking.parts["lexical"] > 0)]
     assert {"A.3", "C.6", "E.p3", "G.p2"} <= set(ids)  # C.6, E.p3, G.p2 use "Account Information"
@@ -40,7 +40,7 @@ def test_defined_terms_carry_their_definitions_into_lexical_matching(fake_settin
 
 
 def test_adapter_changes_dense_but_not_similarity(fake_settings, fake_embedder):
-    qa = PolicyQA.load(fake_settings, embedder=fake_embedder)
+    qa = PolicyQA.load(settings=fake_settings, embedder=fake_embedder)
     plain = qa.retriever.rank("bank password")
     flip = np.eye(fake_embedder.dimension, dtype=np.float32)[::-1]  # a permutation: a very different query
     adapted = Retriever(qa.store, fake_embedder, qa.settings.weights, adapter=QueryAdapter(flip, "f")).rank(
@@ -52,7 +52,7 @@ def test_adapter_changes_dense_but_not_similarity(fake_settings, fake_embedder):
 
 
 def test_hits_list_cross_references(fake_settings, fake_embedder):
-    qa = PolicyQA.load(fake_settings, embedder=fake_embedder)
+    qa = PolicyQA.load(settings=fake_settings, embedder=fake_embedder)
     hits = {h.clause_id: h for h in qa.ask("disclose", k=50).hits}
     assert hits["C.3"].references == ("B.9",)
     assert hits["F.p1"].references == ("D.p1", "D.p2", "D.p3", "D.p4")

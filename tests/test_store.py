@@ -52,7 +52,7 @@ def test_build_is_byte_identical(tmp_path, fake_settings, fake_embedder):
 
 def test_missing_index_is_built_with_a_notice(fake_settings, fake_embedder, caplog):
     with caplog.at_level(logging.WARNING, logger="qa"):
-        qa = PolicyQA.load(fake_settings, embedder=fake_embedder)
+        qa = PolicyQA.load(settings=fake_settings, embedder=fake_embedder)
     assert "building it now" in caplog.text
     assert (fake_settings.index_dir / "manifest.json").exists()
     assert qa.ask("bank account", k=1).hits[0].clause_id

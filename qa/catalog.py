@@ -1,0 +1,70 @@
+"""The policies one process serves (the web app): each loaded once, sharing one embedder.
+
+`Catalog.get(name)` loads a policy of the library on first use; `Catalog.add`
+brings in a new policy file (checked, copied, indexed with progress) and makes
+it available to every session at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from qa.answer import PolicyQA, build_index
+from qa.embed import Embedder, create_embedder
+from qa.library import PolicyInfo, default_name, import_policy, list_policies
+from qa.settings import Settings
+from qa.store import Progress, Store, no_progress
+
+
+class Catalog:
+    """Loaded policies by name; safe to share between threads."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder if embedder is not None else create_embedder(settings)
+        self.default = default_name(settings)
+        self._loaded: dict[str, PolicyQA] = {}
+        # One load or build at a time; answering from a loaded policy never waits for it.
+        self._lock = threading.Lock()
+
+    def policies(self) -> list[PolicyInfo]:
+        """Every policy of the library, the default first (`qa.library.list_policies`)."""
+        return list_policies(self.settings)
+
+    def get(self, name: str | None = None) -> PolicyQA:
+        """Policy `name` (None: the default), loaded (and indexed if need be) on first use."""
+        name = name or self.default
+        loaded = self._loaded.get(name)
+        if loaded is not None:
+            return loaded
+        with self._lock:
+            if name not in self._loaded:
+                self._loaded[name] = PolicyQA.load(name, settings=self.settings, embedder=self.embedder)
+            return self._loaded[name]
+
+    def add(self, path: Path, name: str, progress: Progress = no_progress) -> PolicyQA:
+        """Add the policy file at `path` as `name` (replacing an earlier one of that name) and index it."""
+        with self._lock:
+            self._loaded.pop(name, None)
+            add_policy(path, name, self.settings, self.embedder, progress)
+            self._loaded[name] = PolicyQA.load(name, settings=self.settings, embedder=self.embedder)
+            return self._loaded[name]
+
+
+def add_policy(
+    path: Path, name: str, settings: Settings, embedder: Embedder, progress: Progress = no_progress
+) -> tuple[Settings, Store]:
+    """Check and copy the policy file at `path` into the library as `name`, then index it.
+
+    Returns the policy's settings and its store. A file that is refused changes nothing; a build
+    that fails takes the copied file out again, so no half-added policy is listed.
+    """
+    progress(0.0, f"checking {path.name}")
+    added = import_policy(path, name, settings)
+    try:
+        store = build_index(added, embedder, progress)
+    except BaseException:
+        added.policy_path.unlink(missing_ok=True)
+        raise
+    return added, store
