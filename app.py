@@ -1,8 +1,10 @@
 """The web app: `python app.py` serves the chat assistant and the `/ask` API on 127.0.0.1.
 
-Thin: it loads `PolicyQA` once, turns questions into `ask` calls and answers
-into HTML from `qa.render`, and wires Gradio. Nothing is fetched from outside
-the machine: analytics are off, the theme uses system fonts, there is no CDN.
+Thin: it serves a `Catalog` of policies (the shipped one first; each browser
+session chooses one, and may upload another to be indexed), turns questions
+into `ask` calls and answers into HTML from `qa.render`, and wires Gradio.
+Nothing is fetched from outside the machine: analytics are off, the theme
+uses system fonts, there is no CDN.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import ipaddress
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 # subtle: Gradio reads this when it is imported; set it first so nothing phones home.
@@ -23,7 +26,10 @@ import gradio as gr  # noqa: E402
 
 from qa import PolicyQA, QAError, Settings, render  # noqa: E402
 from qa.answer import clean_question  # noqa: E402
+from qa.catalog import Catalog  # noqa: E402
+from qa.library import MAX_POLICY_BYTES, name_from_file  # noqa: E402
 from qa.logs import log_event  # noqa: E402
+from qa.parse import SUFFIXES  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -36,8 +42,11 @@ EXAMPLES = (
     "Do you collect information about children?",
 )
 INTERNAL_ERROR = "something went wrong while answering; the details are in the server log"
-# The app has no upload fields, but Gradio always serves an upload route: cap what it accepts.
-MAX_UPLOAD_BYTES = 1024
+# Gradio's upload route takes at most the largest policy file accepted (`qa.library`); with
+# uploads turned off (POLICYQA_ALLOW_UPLOADS=false) it still exists, so it is capped near zero.
+MAX_UPLOAD_BYTES = MAX_POLICY_BYTES
+NO_UPLOAD_BYTES = 1024
+Progress = Callable[..., Any]  # a gr.Progress: progress(fraction, desc=step)
 Message = dict[str, Any]  # {"role": "user" | "assistant", "content": html, ...} as gr.Chatbot keeps them
 
 SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "sans-serif")
@@ -164,15 +173,26 @@ def respond(question: str, history: list[Message] | None, k: float, *, qa: Polic
     return history, ""
 
 
-def ask_example(text: str, history: list[Message] | None, k: float, *, qa: PolicyQA) -> list[Message]:
+def respond_from(
+    question: str, history: list[Message] | None, k: float, name: str, *, catalog: Catalog
+) -> tuple[list[Message], str]:
+    """`respond` with the session's chosen policy `name`."""
+    try:
+        qa = catalog.get(name)
+    except QAError as error:
+        return [*(history or []), {"role": "assistant", "content": render.notice_html(str(error))}], _text(question)
+    return respond(question, history, k, qa=qa)
+
+
+def ask_example(text: str, history: list[Message] | None, k: float, name: str, *, catalog: Catalog) -> list[Message]:
     """An example button: like `respond`, but a draft in the input box is left alone."""
-    return respond(text, history, k, qa=qa)[0]
+    return respond_from(text, history, k, name, catalog=catalog)[0]
 
 
-def ask_json(question: str, k: int, *, qa: PolicyQA) -> dict[str, Any]:
+def ask_json(question: str, k: int, policy: str | None, *, catalog: Catalog) -> dict[str, Any]:
     """The `/ask` API: the same JSON object as `policyqa ask --json`; bad input is a `gr.Error`."""
     try:
-        return qa.ask(question, _whole(k)).to_json()  # type: ignore[arg-type]
+        return catalog.get(policy).ask(question, _whole(k)).to_json()  # type: ignore[arg-type]
     except QAError as error:
         # subtle: a user's mistake is not a server fault, so no traceback in the server's log.
         raise gr.Error(str(error), print_exception=False) from None
@@ -181,7 +201,55 @@ def ask_json(question: str, k: int, *, qa: PolicyQA) -> dict[str, Any]:
         raise gr.Error(INTERNAL_ERROR, print_exception=False) from None
 
 
-def _ask_tab(qa: PolicyQA) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.Button]]:
+def policy_choices(catalog: Catalog) -> list[tuple[str, str]]:
+    """The chooser's (label, name) pairs: each policy's title and name, the default first."""
+    return [(f"{info.title or info.name} · {info.name}", info.name) for info in catalog.policies()]
+
+
+def choose(name: str, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
+    """Switch this session to policy `name`: (chosen name, chooser, header, policy view, chat).
+
+    The chat starts afresh (its citations point into the policy shown); a policy that cannot
+    be loaded leaves everything as it was, with a notice in the chat.
+    """
+    try:
+        qa = catalog.get(name)
+    except QAError as error:
+        notice = [{"role": "assistant", "content": render.notice_html(str(error), lead="Can’t open that policy")}]
+        return current, gr.update(value=current), gr.skip(), gr.skip(), notice
+    chat = [{"role": "assistant", "content": render.switched_html(qa.policy)}]
+    return name, gr.update(value=name), render.header_html(qa.policy), render.policy_html(qa.policy), chat
+
+
+def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, progress: Progress) -> tuple[Any, ...]:
+    """Check, copy and index an uploaded policy file, then choose it: (status, chosen name, chooser,
+    header, policy view, chat, tabs). A file that is refused leaves all but the status as it was."""
+    unchanged = (current, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+    if not file:
+        return render.notice_html("choose a policy file first", lead="Can’t add that"), *unchanged
+    path = Path(file)
+    name = (name or "").strip().lower() or name_from_file(path.name)
+    try:
+        qa = catalog.add(path, name, progress=lambda fraction, step: progress(fraction, desc=step))
+    except QAError as error:
+        return render.notice_html(str(error), lead="Can’t add that file"), *unchanged
+    except Exception as error:
+        log_event("add_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
+        return render.notice_html(INTERNAL_ERROR, lead="Can’t add that file"), *unchanged
+    chat = [{"role": "assistant", "content": render.switched_html(qa.policy)}]
+    chooser = gr.update(choices=policy_choices(catalog), value=name)
+    return (
+        render.added_html(name, qa.policy),
+        name,
+        chooser,
+        render.header_html(qa.policy),
+        render.policy_html(qa.policy),
+        chat,
+        gr.Tabs(selected="ask"),
+    )
+
+
+def _ask_tab(k_default: int) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.Button]]:
     """The chat (its trash icon clears it), question box, example questions and the k slider."""
     chatbot = gr.Chatbot(
         show_label=False,
@@ -207,7 +275,7 @@ def _ask_tab(qa: PolicyQA) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.B
         )
         k = gr.Slider(
             *K_RANGE,
-            value=min(qa.settings.k, K_RANGE[1]),
+            value=min(k_default, K_RANGE[1]),
             step=1,
             label="Clauses to show",
             buttons=[],
@@ -217,34 +285,92 @@ def _ask_tab(qa: PolicyQA) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.B
     return chatbot, question, k, buttons
 
 
-def build_app(qa: PolicyQA) -> gr.Blocks:
-    """The Blocks app around one loaded `PolicyQA` (shared read-only by every session)."""
+def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
+    """The upload form: a policy file, an optional name, and the button that indexes it."""
+    gr.Markdown(
+        f"Add the privacy policy of any service: an HTML page saved from the browser, Markdown or plain "
+        f"text, up to {MAX_POLICY_BYTES // 1_000_000} MB. Its sections and numbering become the citations. "
+        "The file stays on this machine."
+    )
+    upload = gr.File(
+        label="Policy file (.html, .md or .txt)",
+        file_types=sorted(SUFFIXES),
+        file_count="single",
+        type="filepath",
+        elem_id="pqa-upload",
+    )
+    name = gr.Textbox(
+        label="Name",
+        placeholder="made from the file name, e.g. acme-cloud",
+        info="lower-case letters, digits and dashes; an earlier policy of the same name is replaced",
+        max_lines=1,
+        elem_id="pqa-name",
+    )
+    button = gr.Button("Add and index", variant="primary", elem_id="pqa-add")
+    status = gr.HTML(elem_id="pqa-add-status")
+    return upload, name, button, status
+
+
+def build_app(catalog: Catalog) -> gr.Blocks:
+    """The Blocks app over a `Catalog` of policies (shared by every session; each session chooses one)."""
+    default = catalog.get()
     with gr.Blocks(title="PolicyQA", analytics_enabled=False) as demo:
-        gr.HTML(render.header_html(qa.policy), elem_id="pqa-header")
-        with gr.Tabs(elem_id="pqa-tabs"):
+        current = gr.State(catalog.default)  # this session's chosen policy
+        header = gr.HTML(render.header_html(default.policy), elem_id="pqa-header")
+        chooser = gr.Dropdown(
+            choices=policy_choices(catalog),
+            value=catalog.default,
+            label="Policy",
+            info="the shipped policy and any added on the “Add a policy” tab or with `policyqa index`",
+            filterable=False,
+            elem_id="pqa-choose",
+        )
+        with gr.Tabs(elem_id="pqa-tabs") as tabs:
             with gr.Tab("Ask", id="ask"):
-                chatbot, question, k, buttons = _ask_tab(qa)
+                chatbot, question, k, buttons = _ask_tab(default.settings.k)
             with gr.Tab("Policy", id="policy", render_children=True):
-                gr.HTML(render.policy_html(qa.policy), elem_id="pqa-policy")
+                policy_view = gr.HTML(render.policy_html(default.policy), elem_id="pqa-policy")
+            if catalog.settings.allow_uploads:
+                with gr.Tab("Add a policy", id="add"):
+                    upload, name, add, status = _add_tab()
 
         # One queue for every call into the shared model: a question at a time.
         private: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "qa"}
-        answer = partial(respond, qa=qa)
-        events = [question.submit(answer, [question, chatbot, k], [chatbot, question], **private)]
+        answer = partial(respond_from, catalog=catalog)
+        events = [question.submit(answer, [question, chatbot, k, current], [chatbot, question], **private)]
         for button, text in zip(buttons, EXAMPLES, strict=True):
-            events.append(button.click(partial(ask_example, text, qa=qa), [chatbot, k], chatbot, **private))
+            example = partial(ask_example, text, catalog=catalog)
+            events.append(button.click(example, [chatbot, k, current], chatbot, **private))
         for event in events:
             event.then(None, js=SCROLL_TO_QUESTION)
+        # Each page load lists the policies anew: ones added since the app started are included.
+        demo.load(lambda: gr.update(choices=policy_choices(catalog)), None, chooser, **private)
+        views = [current, chooser, header, policy_view, chatbot]
+        chooser.input(partial(choose, catalog=catalog), [chooser, current], views, **private)
+        if catalog.settings.allow_uploads:
 
-        def ask(question: str, k: int = qa.settings.k) -> dict[str, Any]:
-            """Cited clauses for `question`, best first: the JSON of `policyqa ask --json`."""
-            return ask_json(question, k, qa=qa)
+            def add_file(file: str | None, name: str, current: str, progress: gr.Progress = gr.Progress()):  # noqa: ANN202, B008
+                return add_policy(file, name, current, catalog=catalog, progress=progress)
+
+            # Indexing has its own queue, so questions are answered while a policy is being added.
+            add.click(
+                add_file,
+                [upload, name, current],
+                [status, *views, tabs],
+                api_visibility="private",
+                concurrency_id="add",
+            )
+
+        def ask(question: str, k: int = default.settings.k, policy: str | None = None) -> dict[str, Any]:
+            """Cited clauses for `question` about `policy` (a name from `policyqa list`; None: the shipped
+            one), best first: the JSON of `policyqa ask --json`."""
+            return ask_json(question, k, policy, catalog=catalog)
 
         gr.api(ask, api_name="ask", concurrency_id="qa")
     return demo
 
 
-def launch_options() -> dict[str, Any]:
+def launch_options(*, uploads: bool = True) -> dict[str, Any]:
     """Look and privacy settings for `Blocks.launch`: system fonts, our CSS/JS, no telemetry or tunnels."""
     theme = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
     return {
@@ -258,7 +384,7 @@ def launch_options() -> dict[str, Any]:
         "mcp_server": False,
         "run_history": False,
         "footer_links": ["api"],
-        "max_file_size": MAX_UPLOAD_BYTES,
+        "max_file_size": MAX_UPLOAD_BYTES if uploads else NO_UPLOAD_BYTES,
     }
 
 
@@ -313,16 +439,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print("policyqa: loading the policy index and the embedding model ...", file=sys.stderr)
     try:
-        qa = PolicyQA.load(Settings.from_env())
+        catalog = Catalog(Settings.from_env())
+        catalog.get()  # the default policy now, so a broken setup fails here and not in the page
     except QAError as error:
         print(f"policyqa: error: {error}", file=sys.stderr)
         return 2
     try:
-        build_app(qa).launch(
+        build_app(catalog).launch(
             server_name=args.host,
             server_port=args.port,
             inbrowser=not args.no_browser and _has_display(),
-            **launch_options(),
+            **launch_options(uploads=catalog.settings.allow_uploads),
         )
     except OSError as error:  # the port is taken, or the host is not an address of this machine
         reason = str(error).split(". ")[0]

@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.answer import PolicyQA  # noqa: E402
-from qa.settings import Settings  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 QUESTION_FILES = (ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "heldout.jsonl")
@@ -80,7 +79,7 @@ def load_questions(limit: int | None) -> list[str]:
 
 def ask_http(client: httpx.Client, url: str, question: str, k: int) -> dict[str, Any]:
     """One `/ask` call the way `curl` makes it: POST the inputs, then read the event stream to its end."""
-    posted = client.post(f"{url}gradio_api/call/ask", json={"data": [question, k]})
+    posted = client.post(f"{url}gradio_api/call/ask", json={"data": [question, k, None]})
     posted.raise_for_status()
     stream = client.get(f"{url}gradio_api/call/ask/{posted.json()['event_id']}")
     stream.raise_for_status()
@@ -219,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--clients, --duration and --max-requests must be positive")
     target = check_url(args.url) if args.url else None
 
-    qa = PolicyQA.load(Settings.from_env())
+    qa = PolicyQA.load()
     questions = load_questions(args.questions)
     # Client i: every N-th question from the i-th on, all with k = 3, 4 or 5 (so k is checked too).
     work = [

@@ -42,6 +42,8 @@ STYLESHEET = """
   border: 1px solid var(--pqa-banner-border); color: var(--pqa-banner-text); }
 .pqa-notice { margin: 0; padding: 0.5rem 0.75rem; border-radius: 8px; background: var(--pqa-notice-bg);
   border: 1px solid var(--pqa-notice-border); color: var(--pqa-notice-text); }
+.pqa-info { margin: 0; padding: 0.5rem 0.75rem; border-radius: 8px; background: var(--pqa-good-bg);
+  color: var(--pqa-good); }
 ol.pqa-hits { list-style: none; margin: 0; padding: 0; }
 .pqa-hit { margin: 0 0 0.7rem; padding: 0.6rem 0.75rem; border: 1px solid var(--border-color-primary, #ddd);
   border-radius: 10px; background: var(--background-fill-primary, #fff); }
@@ -271,9 +273,27 @@ def header_html(policy: Policy) -> str:
     )
 
 
-def notice_html(message: str) -> str:
+def notice_html(message: str, *, lead: str = "Can’t answer that") -> str:
     """Why a question got no answer (an error message from `ask`), as one friendly line."""
-    return f'<p class="pqa-notice" role="alert"><strong>Can’t answer that:</strong> {text_html(message)}</p>'
+    return f'<p class="pqa-notice" role="alert"><strong>{escape(lead)}:</strong> {text_html(message)}</p>'
+
+
+def policy_summary(policy: Policy) -> str:
+    """policy_summary(p) -> "Acme Cloud Privacy Policy (8 clauses in 4 sections)"."""
+    return f"{policy.title} ({len(policy.clauses)} clauses in {len(policy.sections)} sections)"
+
+
+def switched_html(policy: Policy) -> str:
+    """The chat's first line after choosing another policy."""
+    return f'<p class="pqa-info" role="status">Now answering from {text_html(policy_summary(policy))}.</p>'
+
+
+def added_html(name: str, policy: Policy) -> str:
+    """The upload form's note once a policy file is indexed."""
+    return (
+        f'<p class="pqa-info" role="status">Added <strong>{text_html(name)}</strong>: '
+        f"{text_html(policy_summary(policy))}. It is now the chosen policy; ask away on the Ask tab.</p>"
+    )
 
 
 def _clause_html(clause: Clause) -> str:

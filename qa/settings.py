@@ -40,6 +40,8 @@ class Settings:
     weight_dense_clause: float = 1.0
     weight_lexical: float = 0.5
     weight_lexical_sentence: float = 0.5
+    # The web app's "Add a policy" tab: uploaded files are checked, copied next to policy_path and indexed.
+    allow_uploads: bool = True
     # Put the question text in the one-line JSON log of each answered question (off: privacy).
     log_questions: bool = False
     # How questions are embedded (qa/embed.py): "onnx" runs the same model with onnxruntime,

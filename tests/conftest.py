@@ -104,10 +104,18 @@ def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_qa(real_embedder, real_index_dir):
+def real_settings(tmp_path_factory: pytest.TempPathFactory, real_index_dir: Path) -> Settings:
+    """The shipped policy and index, both copied to tmp (policies added by a test land there too)."""
+    policy_path = tmp_path_factory.mktemp("policies") / POLICY_PATH.name
+    shutil.copyfile(POLICY_PATH, policy_path)
+    return Settings(policy_path=policy_path, index_dir=real_index_dir)
+
+
+@pytest.fixture(scope="session")
+def real_qa(real_embedder, real_settings):
     from qa.answer import PolicyQA
 
-    return PolicyQA.load(Settings(index_dir=real_index_dir), embedder=real_embedder)
+    return PolicyQA.load(settings=real_settings, embedder=real_embedder)
 
 
 def free_port() -> int:
@@ -118,11 +126,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(qa) -> Iterator[str]:  # noqa: ANN001 - a PolicyQA
-    """The Gradio app over `qa`, in this process on a free 127.0.0.1 port; yields its URL."""
+def serving(catalog) -> Iterator[str]:  # noqa: ANN001 - a qa.catalog.Catalog
+    """The Gradio app over `catalog`, in this process on a free 127.0.0.1 port; yields its URL."""
     import app
 
-    demo = app.build_app(qa)
+    demo = app.build_app(catalog)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.launch_options())
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 
 import httpx
@@ -12,8 +13,9 @@ import pytest
 
 import app
 from qa.answer import PolicyQA
+from qa.catalog import Catalog
 from qa.settings import Settings
-from tests.conftest import POLICY_PATH, KeywordEmbedder, serving
+from tests.conftest import DATA, POLICY_PATH, KeywordEmbedder, serving
 
 SEED = "Who can see my bank details?"
 INJECTION = "<img src=x onerror=alert(1)>"
@@ -23,7 +25,27 @@ INJECTION = "<img src=x onerror=alert(1)>"
 def fake_qa(tmp_path_factory: pytest.TempPathFactory) -> PolicyQA:
     """PolicyQA over the shipped policy with the keyword embedder; its index lives in tmp."""
     settings = Settings(policy_path=POLICY_PATH, index_dir=tmp_path_factory.mktemp("app") / "index")
-    return PolicyQA.load(settings, embedder=KeywordEmbedder())
+    return PolicyQA.load(settings=settings, embedder=KeywordEmbedder())
+
+
+@pytest.fixture
+def fake_catalog(tmp_path) -> Catalog:
+    """A catalog with the keyword embedder over a tmp library: the shipped policy, nothing else yet."""
+    policy = tmp_path / "policies" / POLICY_PATH.name
+    policy.parent.mkdir()
+    shutil.copyfile(POLICY_PATH, policy)
+    settings = Settings(policy_path=policy, index_dir=tmp_path / "index" / "alibaba-2015", use_adapter=False)
+    return Catalog(settings, KeywordEmbedder())
+
+
+class Progress:
+    """Records what `add_policy` reports, as gr.Progress would show it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, str]] = []
+
+    def __call__(self, fraction: float, desc: str) -> None:
+        self.calls.append((fraction, desc))
 
 
 # --- the chat handler ----------------------------------------------------------------------------
@@ -46,9 +68,9 @@ def test_follow_up_keeps_history_and_is_answered_on_its_own(fake_qa):
     assert second[3]["content"] == app.respond("password", [], 2, qa=fake_qa)[0][1]["content"]
 
 
-def test_example_button_answers_its_question(fake_qa):
-    history = app.ask_example("cookies", [], 2, qa=fake_qa)
-    assert history == app.respond("cookies", [], 2, qa=fake_qa)[0]
+def test_example_button_answers_its_question(fake_catalog):
+    history = app.ask_example("cookies", [], 2, "alibaba-2015", catalog=fake_catalog)
+    assert history == app.respond("cookies", [], 2, qa=fake_catalog.get())[0]
 
 
 def test_slider_float_k_is_a_whole_number(fake_qa):
@@ -79,6 +101,101 @@ def test_question_html_is_shown_as_text(fake_qa):
     history, _ = app.respond(INJECTION, [], 2, qa=fake_qa)
     assert "<img" not in json.dumps(history)
     assert "&lt;img src=x onerror=alert(1)&gt;" in history[0]["content"]
+
+
+# --- choosing and adding policies -----------------------------------------------------------------
+
+
+def test_add_policy_indexes_it_with_progress_and_chooses_it(fake_catalog):
+    progress = Progress()
+    status, current, chooser, header, policy_view, chat, tabs = app.add_policy(
+        str(DATA / "docs" / "acme.md"), "", "alibaba-2015", catalog=fake_catalog, progress=progress
+    )
+    assert "Added <strong>acme</strong>: Acme Cloud Privacy Policy (8 clauses in" in status
+    assert current == "acme" and chooser["value"] == "acme"
+    assert [name for _, name in chooser["choices"]] == ["alibaba-2015", "acme"]
+    assert "Acme Cloud Privacy Policy" in header and 'id="clause-' in policy_view
+    assert "Now answering from Acme Cloud Privacy Policy" in chat[0]["content"]
+    assert tabs.selected == "ask"
+    fractions = [fraction for fraction, _ in progress.calls]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    steps = " | ".join(step for _, step in progress.calls)
+    assert "checking acme.md" in steps and "embedding sentences" in steps and "saving the index" in steps
+    # Questions now go to the new policy and cite its own headings.
+    history, _ = app.respond_from("Do you share account data?", [], 3, "acme", catalog=fake_catalog)
+    assert "§C ¶1 Sharing" in history[-1]["content"] and "Alibaba" not in history[-1]["content"]
+
+
+def test_chosen_name_is_used_and_the_default_stays(fake_catalog):
+    app.add_policy(
+        str(DATA / "docs" / "acme.md"), "acme-cloud", "alibaba-2015", catalog=fake_catalog, progress=Progress()
+    )
+    acme, _ = app.respond_from("account", [], 1, "acme-cloud", catalog=fake_catalog)
+    alibaba, _ = app.respond_from("account", [], 1, "alibaba-2015", catalog=fake_catalog)
+    assert "Acme" not in alibaba[-1]["content"] and alibaba[-1]["content"] != acme[-1]["content"]
+    assert fake_catalog.get("acme-cloud").policy.title == "Acme Cloud Privacy Policy"
+    assert len(fake_catalog.get().policy.clauses) == 44 and fake_catalog.get() is fake_catalog.get("alibaba-2015")
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "name", "message"),
+    [
+        (None, b"", "", "choose a policy file first"),
+        ("policy.pdf", b"%PDF-1.4", "", "unsupported file type"),
+        ("empty.html", b"<html><body><nav>Home</nav></body></html>", "", "no policy text found"),
+        ("latin1.txt", "Politique de confidentialit\u00e9".encode("latin-1"), "", "not UTF-8"),
+        ("ok.md", b"# Policy\n\nWe keep nothing.", "Bad Name!", "is not allowed"),
+        ("ok.md", b"# Policy\n\nWe keep nothing.", "alibaba-2015", "the shipped policy"),
+    ],
+)
+def test_refused_files_leave_everything_as_it_was(fake_catalog, tmp_path, filename, content, name, message):
+    path = None
+    if filename is not None:
+        path = tmp_path / "upload" / filename
+        path.parent.mkdir()
+        path.write_bytes(content)
+    status, current, *rest = app.add_policy(
+        str(path) if path else None, name, "alibaba-2015", catalog=fake_catalog, progress=Progress()
+    )
+    assert 'class="pqa-notice"' in status and message in status
+    assert current == "alibaba-2015" and all(isinstance(v, type(app.gr.skip())) for v in rest)
+    assert [info.name for info in fake_catalog.policies()] == ["alibaba-2015"]
+
+
+def test_too_big_a_file_is_refused(fake_catalog, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"We collect data. " * (app.MAX_UPLOAD_BYTES // 17 + 1))
+    status, *_ = app.add_policy(str(big), "", "alibaba-2015", catalog=fake_catalog, progress=Progress())
+    assert "bytes are accepted" in status
+
+
+def test_a_failed_build_leaves_no_half_added_policy(fake_catalog, monkeypatch):
+    def broken(texts):
+        raise RuntimeError("embedding exploded")
+
+    monkeypatch.setattr(fake_catalog.embedder, "embed_passages", broken)
+    status, current, *_ = app.add_policy(
+        str(DATA / "docs" / "acme.md"), "", "alibaba-2015", catalog=fake_catalog, progress=Progress()
+    )
+    assert app.INTERNAL_ERROR in status and "exploded" not in status and current == "alibaba-2015"
+    assert [info.name for info in fake_catalog.policies()] == ["alibaba-2015"]
+
+
+def test_choose_switches_header_policy_view_and_chat(fake_catalog):
+    app.add_policy(
+        str(DATA / "docs" / "northwind.html"), "northwind", "alibaba-2015", catalog=fake_catalog, progress=Progress()
+    )
+    current, chooser, header, policy_view, chat = app.choose("alibaba-2015", "northwind", catalog=fake_catalog)
+    assert current == "alibaba-2015" and chooser["value"] == "alibaba-2015"
+    assert "November 2015" in header and 'id="clause-C.6"' in policy_view and "Northwind" not in policy_view
+    assert len(chat) == 1 and "Now answering from" in chat[0]["content"]
+
+
+def test_choosing_a_policy_that_cannot_load_keeps_the_current_one(fake_catalog):
+    (fake_catalog.settings.policy_path.parent / "broken.txt").write_bytes(b"\xff\xfe not utf-8")
+    current, chooser, header, _, chat = app.choose("broken", "alibaba-2015", catalog=fake_catalog)
+    assert current == "alibaba-2015" and chooser["value"] == "alibaba-2015"
+    assert "Can’t open that policy" in chat[0]["content"] and "not UTF-8" in chat[0]["content"]
 
 
 # --- command line and launch settings ------------------------------------------------------------
@@ -121,9 +238,9 @@ def test_nothing_leaves_the_machine():
 
 
 @pytest.fixture(scope="module")
-def served(real_qa) -> Iterator[str]:
+def served(real_settings, real_embedder) -> Iterator[str]:
     """The app in this process on a free localhost port, over a copy of the shipped index."""
-    with serving(real_qa) as url:
+    with serving(Catalog(real_settings, real_embedder)) as url:
         yield url
 
 
@@ -144,6 +261,26 @@ def test_ask_api_returns_the_cli_json(client, real_qa):
     for hit in result["hits"]:
         assert hit["citation"].startswith(("§", "Preamble"))
         assert hit["sentence"] in hit["text"]
+
+
+@pytest.mark.model
+def test_ask_api_asks_the_named_policy(client, real_settings, real_embedder):
+    from qa.library import import_policy
+
+    import_policy(DATA / "docs" / "acme.md", "acme-cloud", real_settings)
+    result = client.predict("Who do you share my account data with?", 3, "acme-cloud", api_name="/ask")
+    assert (
+        result
+        == PolicyQA.load("acme-cloud", settings=real_settings, embedder=real_embedder)
+        .ask("Who do you share my account data with?", 3)
+        .to_json()
+    )
+    assert result["hits"][0]["citation"] == "§C ¶1 Sharing"
+    assert client.predict(SEED, 3, None, api_name="/ask") == client.predict(SEED, 3, api_name="/ask")
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="no policy named 'nope'"):
+        client.predict(SEED, 3, "nope", api_name="/ask")
 
 
 @pytest.mark.model

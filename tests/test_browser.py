@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from qa.settings import ROOT
-from tests.conftest import free_port
+from tests.conftest import DATA, POLICY_PATH, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -90,9 +90,12 @@ def running_app(env_overrides: dict[str, str], *, timeout: float) -> Iterator[st
 
 
 @pytest.fixture(scope="module")
-def app_url(chromium_path, real_index_dir: Path) -> Iterator[str]:
-    """The app over a tmp copy of the shipped index."""
-    with running_app({"POLICYQA_INDEX_DIR": str(real_index_dir)}, timeout=180) as url:
+def app_url(chromium_path, real_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app over tmp copies of the shipped index and policy (policies added in the page land there too)."""
+    policy = tmp_path_factory.mktemp("browser-policies") / POLICY_PATH.name
+    shutil.copyfile(POLICY_PATH, policy)
+    env = {"POLICYQA_INDEX_DIR": str(real_index_dir), "POLICYQA_POLICY_PATH": str(policy)}
+    with running_app(env, timeout=180) as url:
         yield url
 
 
@@ -227,6 +230,53 @@ def test_follow_up_keeps_history_and_copy_gives_plain_text(visit):
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("Q: Do you use cookies?\n1. §E")
     assert "<" not in copied
+
+
+def test_add_a_policy_ask_it_then_choose_the_shipped_one_again(browser, app_url, visit):
+    page = visit.page
+    page.get_by_role("tab", name="Add a policy").click()
+    page.locator("#pqa-upload input[type=file]").set_input_files(str(DATA / "docs" / "northwind.html"))
+    page.get_by_text("northwind.html").first.wait_for(timeout=30_000)  # uploaded, shown in the file field
+    page.locator("#pqa-name input, #pqa-name textarea").first.fill("northwind")
+    visit.screenshot("app-add-policy.png")
+    page.locator("#pqa-add").click()
+    # Indexed, chosen, and back on the Ask tab with a fresh chat.
+    notice = page.locator("#pqa-chat .pqa-info")
+    notice.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "Northwind Traders Privacy Notice" in notice.inner_text()
+    assert page.locator('button[role="tab"][data-tab-id="ask"]').get_attribute("aria-selected") == "true"
+    assert "northwind" in page.locator("#pqa-choose input").input_value()
+    assert "Northwind Traders Privacy Notice" in page.locator("#pqa-header").inner_text()
+    visit.ask("Who receives my postal address?")
+    citations = page.locator("#pqa-chat .pqa-answer a.pqa-cite").all_inner_texts()
+    assert citations[0].startswith("§2 ¶2 How We Use and Share Information"), citations
+    visit.screenshot("app-added-answer.png")
+    # Its citations open its own text in the Policy tab.
+    page.locator("#pqa-chat a.pqa-cite").first.click()
+    page.wait_for_selector('[id="clause-2.p2"].pqa-target', timeout=10_000)
+    assert "Couriers receive your name" in page.locator('[id="clause-2.p2"]').inner_text()
+    # Back to the shipped policy: the chooser lists both; the chat starts afresh.
+    page.get_by_role("tab", name="Ask").click()
+    page.locator("#pqa-choose input").click()
+    options = page.get_by_role("option").all_inner_texts()
+    assert [o for o in options if "alibaba-2015" in o] and [o for o in options if "northwind" in o], options
+    page.get_by_role("option", name="alibaba-2015").first.click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#pqa-chat .pqa-answer').length === 0"
+        " && (document.querySelector('#pqa-chat .pqa-info') || {}).textContent?.includes('44 clauses')",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    visit.ask(SEED)
+    citations = page.locator("#pqa-chat .pqa-answer a.pqa-cite").all_inner_texts()
+    assert {"§C.6 Disclosure of Personal Data", "§C.4 Disclosure of Personal Data"} & set(citations[:3])
+    assert visit.dialogs == []
+    # A page opened later lists the added policy too.
+    later = Visit(browser, app_url)
+    try:
+        later.page.locator("#pqa-choose input").click()
+        later.page.get_by_role("option", name="northwind").first.wait_for(timeout=10_000)
+    finally:
+        later.context.close()
 
 
 def test_phone_width_has_no_sideways_scrolling(browser, app_url):

@@ -1,7 +1,8 @@
 """Security: where the app listens, what it lets in, and that it never reaches out.
 
 - It listens on 127.0.0.1 unless told otherwise, and warns when told otherwise.
-- Gradio's file route refuses paths, its upload route refuses anything but tiny bodies.
+- Gradio's file route refuses paths; its upload route takes at most one policy file's size
+  (nothing but tiny bodies when uploads are turned off).
 - No pickle, eval/exec or shell anywhere in the code.
 - The app and the CLI answer inside a network namespace with nothing but loopback
   (`unshare -n`), with an audit hook that records and blocks any other connection.
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +29,7 @@ import pytest
 
 import app
 from qa.answer import PolicyQA
+from qa.catalog import Catalog
 from qa.settings import ROOT, Settings
 from tests.conftest import POLICY_PATH, SHIPPED_INDEX, KeywordEmbedder
 from tests.test_browser import browser, chromium_path, free_port, running_app  # noqa: F401 - fixtures
@@ -68,7 +71,7 @@ def listening_addresses(port: int) -> set[str]:
 @pytest.fixture(scope="module")
 def fake_qa(tmp_path_factory: pytest.TempPathFactory) -> PolicyQA:
     settings = Settings(policy_path=POLICY_PATH, index_dir=tmp_path_factory.mktemp("net") / "index")
-    return PolicyQA.load(settings, embedder=KeywordEmbedder())
+    return PolicyQA.load(settings=settings, embedder=KeywordEmbedder())
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +79,7 @@ def served_default(fake_qa) -> Iterator[tuple[str, int]]:
     """The app launched with the host `app.py` uses when not told otherwise."""
     host = app.parse_args([], environ={}).host
     port = free_port()
-    demo = app.build_app(fake_qa)
+    demo = app.build_app(Catalog(fake_qa.settings, fake_qa.embedder))
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, **app.launch_options())
     try:
         yield f"http://127.0.0.1:{port}/", port
@@ -127,13 +130,37 @@ def test_file_route_serves_no_files_of_the_machine(served_default, path):
     assert "root:" not in response.text and "format_version" not in response.text
 
 
-def test_uploads_are_capped(served_default):
-    url, _ = served_default
-    big = httpx.post(f"{url}gradio_api/upload", files={"files": ("a.txt", b"x" * 4096)}, timeout=30, trust_env=False)
-    assert big.status_code == 413
+def upload(url: str, size: int) -> int:
+    """Status of posting a file of `size` bytes to Gradio's upload route."""
+    files = {"files": ("policy.txt", b"x" * size)}
+    return httpx.post(f"{url}gradio_api/upload", files=files, timeout=60, trust_env=False).status_code
+
+
+def file_fields(url: str) -> list[str]:
     config = httpx.get(f"{url}config", timeout=30, trust_env=False).json()
-    kinds = {component.get("type") for component in config["components"]}
-    assert not kinds & {"file", "uploadbutton", "image", "audio", "video", "model3d", "multimodaltextbox"}
+    kinds = {"file", "uploadbutton", "image", "audio", "video", "model3d", "multimodaltextbox"}
+    return [c.get("props", {}).get("elem_id") for c in config["components"] if c.get("type") in kinds]
+
+
+def test_uploads_are_capped_at_the_largest_policy(served_default):
+    url, _ = served_default
+    assert file_fields(url) == ["pqa-upload"]  # the one upload field: "Add a policy"
+    assert upload(url, app.MAX_UPLOAD_BYTES + 1) == 413
+    assert upload(url, 4096) == 200
+
+
+def test_with_uploads_off_there_is_no_upload_field_and_the_route_takes_nothing(fake_qa):
+    settings = replace(fake_qa.settings, allow_uploads=False)
+    demo = app.build_app(Catalog(settings, fake_qa.embedder))
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **app.launch_options(uploads=False))  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        assert file_fields(url) == []
+        assert upload(url, 4096) == 413
+    finally:
+        demo.close()
 
 
 CODE = [*sorted((ROOT / "qa").glob("*.py")), ROOT / "app.py", *sorted((ROOT / "bench").glob("*.py"))]
@@ -210,7 +237,7 @@ ASK_CLIENT = textwrap.dedent(
                     raise
             time.sleep(0.5)
         client.get(url + "config").raise_for_status()
-        event = client.post(url + "gradio_api/call/ask", json={"data": [sys.argv[2], 3]}).json()["event_id"]
+        event = client.post(url + "gradio_api/call/ask", json={"data": [sys.argv[2], 3, None]}).json()["event_id"]
         text = client.get(url + f"gradio_api/call/ask/{event}").text
     print(text.split("data: ", 1)[1].strip())
     """

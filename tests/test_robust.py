@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 import app
 from qa import cli
 from qa.answer import PolicyQA, clean_question
+from qa.catalog import Catalog
 from qa.errors import InvalidQuestion, QAError
 from qa.parse import parse_policy
 from qa.settings import ROOT, Settings
@@ -121,7 +122,7 @@ K_CASES = [pytest.param(k, expect, id=f"k-{name}") for name, k, expect in K_VALU
 def fake_qa(tmp_path_factory: pytest.TempPathFactory) -> PolicyQA:
     """PolicyQA over the shipped policy with the keyword embedder; its index lives in tmp."""
     settings = Settings(policy_path=POLICY_PATH, index_dir=tmp_path_factory.mktemp("robust") / "index")
-    return PolicyQA.load(settings, embedder=KeywordEmbedder())
+    return PolicyQA.load(settings=settings, embedder=KeywordEmbedder())
 
 
 def assert_valid_answer(answer: Answer, question: str, k: int) -> None:
@@ -176,7 +177,7 @@ def cli_with(fake_qa: PolicyQA, stdin: bytes = b"") -> Iterator[tuple[io.StringI
     """`qa.cli.main` with the fake model, the given stdin bytes, and captured stdout/stderr."""
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(PolicyQA, "load", classmethod(lambda cls, settings=None, **_: fake_qa))
+        patch.setattr(PolicyQA, "load", classmethod(lambda cls, *_, **__: fake_qa))
         patch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             yield out, err
@@ -320,14 +321,14 @@ def test_chat_handler_failure_is_a_notice_and_logged(fake_qa, caplog, monkeypatc
 @pytest.fixture(scope="module")
 def served_fake(fake_qa) -> Iterator[str]:
     """The app with the fake model, in this process, on a free 127.0.0.1 port."""
-    with serving(fake_qa) as url:
+    with serving(Catalog(fake_qa.settings, fake_qa.embedder)) as url:
         yield url
 
 
 def post_ask(url: str, question: object, k: object) -> tuple[str, str]:
     """Raw `/ask` call: (event, data). The body is ASCII JSON, so even lone surrogates can be sent."""
     with httpx.Client(timeout=30, trust_env=False) as client:
-        body = json.dumps({"data": [question, k]})
+        body = json.dumps({"data": [question, k, None]})  # None: the default policy
         posted = client.post(url + "gradio_api/call/ask", content=body, headers={"content-type": "application/json"})
         assert posted.status_code == 200, posted.text
         text = client.get(url + f"gradio_api/call/ask/{posted.json()['event_id']}").text
