@@ -121,3 +121,48 @@ def test_html_page_with_text_only_in_divs():
     )
     policy = parse_document(html, "html")
     assert [(c.id, c.text) for c in policy.clauses] == [("1.p1", "We collect your email address when you register.")]
+
+
+def test_html_chrome_by_class_and_role_is_dropped():
+    policy = load_policy(DOCS / "brightpath.html")  # cookie banner div, skip link, share buttons
+    assert (policy.title, policy.updated) == ("Privacy Policy", "12 January 2025")
+    policy_text = policy.text + load_policy(DOCS / "polaris.html").text + load_policy(DOCS / "verdant.html").text
+    for chrome in ("cookies to improve", "Accept all", "Skip to", "Share", "LinkedIn", "uses cookies", "Careers"):
+        assert chrome not in policy_text
+    verdant = load_policy(DOCS / "verdant.html")  # a div.toc listing every section, "Back to top"
+    assert verdant.clauses[0].text.startswith("Verdant Energy Ltd supplies")
+    assert [c.id for c in verdant.clauses] == ["P.p1", "1.p1", "2.p1", "3.p1", "4.p1", "5.p1"]
+
+
+def test_html_table_rows_are_clauses_labelled_by_the_header_row():
+    policy = load_policy(DOCS / "brightpath.html")
+    assert [s.letter for s in policy.sections] == ["1.1", "1.2", "2", "3.1", "3.2", "4"]
+    assert policy.clause("2.p3").text == (
+        "Category: Lesson recordings; Purpose: Quality assurance and dispute resolution; Retention: 90 days"
+    )
+    assert policy.clause("1.1.p1").citation == "§1.1 ¶1 Who we are"
+
+
+def test_html_ordered_list_items_are_numbered_clauses():
+    policy = load_policy(DOCS / "harborbank.html")  # <p><strong>SECTION 4 – SHARING</strong></p> then an <ol>
+    assert policy.clause("4.2").citation == "§4.2 Sharing"
+    assert policy.clause("4.2").text.startswith("We share information with government agencies")
+    assert [c.id for c in policy.clauses if c.section == "1"] == ["1.1", "1.2", "1.3"]
+
+
+def test_html_definition_lists_and_heading_permalinks():
+    policy = load_policy(DOCS / "tinkerbox.html")
+    assert policy.sections[1].title == "Definitions 📖"  # the "#" permalink dropped
+    assert policy.clause("S1.p2").text.startswith("Child Profile: A profile a parent creates")
+    assert len(policy.clauses) == 8
+
+
+def test_html_role_heading_divs_bom_crlf_and_nbsp():
+    raw = (DOCS / "polaris.html").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw and b"&nbsp;" in raw
+    policy = load_policy(DOCS / "polaris.html")
+    assert (policy.title, policy.updated) == ("Polaris Fitness Privacy Notice", "1 October 2024")
+    assert [(s.letter, s.title) for s in policy.sections][1:] == [
+        ("1", "What we collect"), ("2", "Cctv"), ("3", "Health information"), ("4", "Your rights"),
+    ]  # fmt: skip
+    assert policy.clause("2.p1").text.startswith("Our clubs use CCTV")
