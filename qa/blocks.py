@@ -11,6 +11,12 @@ from dataclasses import dataclass
 # A list item the scraper ended with "." although "; and" followed.
 _BROKEN_CONJUNCTION = re.compile(r"\.\n(and|or)\b")
 _SEPARATORS = re.compile(r"\s[|\-·•]\s")
+# The title of a table of contents or an in-page menu, never a section of its own.
+_TOC_TITLE = re.compile(
+    r"^(?:table of contents|contents|on this page|in this (?:policy|notice|statement|page|article)|jump to(?: section)?"
+    r"|quick links|skip to (?:main )?content)\s*:?$",
+    re.I,
+)
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
 
 
@@ -37,9 +43,9 @@ def clean_line(raw: str) -> str:
 
 
 def is_chrome(block: Block) -> bool:
-    """True for site furniture: link lists ("A | B | C"), copyright lines."""
+    """True for site furniture: link lists ("A | B | C"), copyright lines, "Contents" / "On this page"."""
     text = block.text
-    if "©" in text or re.search(r"all rights reserved", text, re.I):
+    if _TOC_TITLE.match(text) or "©" in text or re.search(r"all rights reserved", text, re.I):
         return True
     return len(_SEPARATORS.findall(text)) >= 3
 

@@ -161,7 +161,7 @@ def parse_document(text: str, kind: str, *, title: str = "Privacy Policy") -> Po
     readers = {"html": read_html, "markdown": read_markdown, "text": read_plain_text}
     if kind not in readers:
         raise PolicyError(f"unknown policy format {kind!r}; use one of: {', '.join(readers)}")
-    return parse_blocks(readers[kind](text), title=title)
+    return parse_blocks(readers[kind](text.removeprefix("\ufeff")), title=title)  # a byte order mark hid "# Title"
 
 
 def load_policy(path: Path) -> Policy:

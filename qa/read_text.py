@@ -2,7 +2,8 @@
 
 Markdown: `#` headings (and underlined ones), a line that is all `**bold**`,
 list items (`-`, `*`, `+`, `1.`), paragraphs between blank lines; links and
-emphasis markers are dropped, the words kept. Plain text: paragraphs between
+emphasis markers are dropped, the words kept; list items that are only an
+in-page link (a table of contents) are dropped. Plain text: paragraphs between
 blank lines; a short single line with no final stop is a heading.
 """
 
@@ -17,6 +18,7 @@ _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _BULLET = re.compile(r"^\s*[-*+•]\s+")
 _BOLD_LINE = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
+_TOC_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+\[[^\]]*\]\(#[^)]*\)\s*$")  # "- [Cookies](#cookies)"
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|`|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -60,6 +62,8 @@ def read_markdown(text: str) -> list[Block]:
             blocks.append(Block((_inline(first),), level=1 if run[1].strip()[0] == "=" else 2))
         elif len(run) == 1 and _BOLD_LINE.match(first.strip()):
             blocks.append(Block((_inline(first),), bold=True))
+        elif len(run) == 1 and _TOC_ITEM.match(first):
+            continue  # a table of contents: in-page links only
         elif _ITEM.match(first):
             body = _BULLET.sub("", first) if _BULLET.match(first) else first.strip()
             blocks.append(Block((_inline(" ".join([body, *run[1:]])),), item=True))

@@ -166,3 +166,16 @@ def test_html_role_heading_divs_bom_crlf_and_nbsp():
         ("1", "What we collect"), ("2", "Cctv"), ("3", "Health information"), ("4", "Your rights"),
     ]  # fmt: skip
     assert policy.clause("2.p1").text.startswith("Our clubs use CCTV")
+
+
+def test_markdown_table_of_contents_is_dropped():
+    policy = load_policy(DOCS / "quillnote.md")
+    assert policy.clause("P.p1").text.startswith('QuillNote Ltd ("QuillNote", "we") makes')
+    assert [s.title for s in policy.sections] == [
+        "Preamble", "Information we collect", "How we use information", "Retention", "Your choices",
+    ]  # fmt: skip
+
+
+def test_markdown_byte_order_mark_keeps_the_title():
+    policy = parse_document("\ufeff# Acme Policy\r\n\r\nWe collect your email when you register.\r\n", "markdown")
+    assert (policy.title, policy.clauses[0].text) == ("Acme Policy", "We collect your email when you register.")
