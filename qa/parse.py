@@ -109,6 +109,15 @@ def _trimmed(blocks: list[Block]) -> tuple[list[Block], str | None]:
     if not content:
         return [], None
     first, last = content[0], content[-1]
+    # A last section whose only text is short ("## Article V - Contact", "DPO: dpo@x.example") is kept
+    # when its heading is numbered or the text gives an email address, unlike a trailing menu.
+    while last + 2 < len(blocks):
+        heading, after = heading_of(blocks[last + 1]), blocks[last + 2]
+        if heading is None or heading_of(after) is not None or after.item:
+            break
+        if heading[0] is None and "@" not in after.text:
+            break
+        last += 2
     updated = None
     for block in blocks[:first]:
         dated = _UPDATED.match(block.text)

@@ -179,3 +179,9 @@ def test_markdown_table_of_contents_is_dropped():
 def test_markdown_byte_order_mark_keeps_the_title():
     policy = parse_document("\ufeff# Acme Policy\r\n\r\nWe collect your email when you register.\r\n", "markdown")
     assert (policy.title, policy.clauses[0].text) == ("Acme Policy", "We collect your email when you register.")
+
+
+def test_a_short_last_section_is_kept():
+    policy = load_policy(DOCS / "meridian.md")  # "## Article V - Contact" / "Data Protection Officer: dpo@..."
+    assert [s.letter for s in policy.sections] == ["P", "I", "2.1", "2.2", "2.3", "III", "IV", "V"]
+    assert policy.clause("V.p1").text == "Data Protection Officer: dpo@meridian.example"
