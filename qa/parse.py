@@ -23,6 +23,8 @@ from qa.read_text import read_markdown, read_plain_text
 from qa.types import Clause, Policy, Section
 
 _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(\S.*)$", re.DOTALL)
+# "3.1 We sell ..." in section 3: the section's own number, then the clause's; the text starts a sentence.
+_SUBNUMBERED = re.compile(r"^([0-9A-Za-z]{1,6})\.(\d{1,2})[.)]?\s+([A-Z\"“(].*)$", re.DOTALL)
 _UPDATED = re.compile(
     r"^\(?\s*(?:last\s+)?(?:updated|revised|modified|effective(?:\s+date)?)(?:\s+as\s+of|\s+on)?\s*:?\s*(.+?)\s*\)?$",
     re.I,
@@ -84,17 +86,29 @@ class _Builder:
         self._paragraphs = 0
         self.text += f"{line}\n\n"
 
+    def _numbered(self, paragraph: str) -> tuple[int, str, str] | None:
+        """(number, prefix, body) of a paragraph numbered as a clause of the current section:
+        "2. We ..." or "3.2 We ..." in section 3; None for the preamble and other paragraphs."""
+        letter = self.sections[-1].letter
+        if letter == "P":
+            return None
+        if match := _NUMBERED.match(paragraph):
+            return int(match.group(1)), f"{match.group(1)}. ", match.group(2)
+        sub = _SUBNUMBERED.match(paragraph)
+        if sub and sub.group(1).upper() == letter.upper():
+            return int(sub.group(2)), f"{letter}.{sub.group(2)} ", sub.group(3)
+        return None
+
     def add_clause(self, paragraph: str) -> None:
         section = self.sections[-1]
-        match = _NUMBERED.match(paragraph) if section.letter != "P" else None
-        number = int(match.group(1)) if match else None
-        clause_id = f"{section.letter}.{number}"
-        if match is None or clause_id in self._ids:  # a second list numbered from 1 stays plain paragraphs
+        numbered = self._numbered(paragraph)
+        clause_id = f"{section.letter}.{numbered[0]}" if numbered else ""
+        if numbered is None or clause_id in self._ids:  # a second list numbered from 1 stays plain paragraphs
             self._paragraphs += 1
             number, prefix, body = None, "", paragraph
             clause_id = f"{section.letter}.p{self._paragraphs}"
         else:
-            prefix, body = f"{number}. ", match.group(2)
+            number, prefix, body = numbered
         self._ids.add(clause_id)
         start = len(self.text) + len(prefix)
         self.text += prefix + body + "\n\n"

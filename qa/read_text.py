@@ -20,7 +20,7 @@ _BULLET = re.compile(r"^\s*[-*+•]\s+")
 _BOLD_LINE = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
 _TOC_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+\[[^\]]*\]\(#[^)]*\)\s*$")  # "- [Cookies](#cookies)"
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|`|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
+_EMPHASIS = re.compile(r"(\*\*|__|`|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)|(?<=\S)_(?!\w))")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _RULE = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
 _HEADING_WORDS = 12

@@ -185,3 +185,32 @@ def test_a_short_last_section_is_kept():
     policy = load_policy(DOCS / "meridian.md")  # "## Article V - Contact" / "Data Protection Officer: dpo@..."
     assert [s.letter for s in policy.sections] == ["P", "I", "2.1", "2.2", "2.3", "III", "IV", "V"]
     assert policy.clause("V.p1").text == "Data Protection Officer: dpo@meridian.example"
+
+
+def test_clauses_numbered_within_their_section_keep_that_number():
+    policy = load_policy(DOCS / "zephyr.md")
+    assert (policy.title, policy.updated) == ("Zephyr Maps Privacy Statement", "3 March 2024")
+    cited = {c.id: c.citation for c in policy.clauses}
+    assert cited == {
+        "P.p1": "Preamble ¶1",
+        "1.1": "§1.1 Data we collect",
+        "1.2": "§1.2 Data we collect",
+        "2.p1": "§2 ¶1 How we use data",
+        "3.1": "§3.1 Sharing",
+        "3.2": "§3.2 Sharing",
+        "4.p1": "§4 ¶1 Retention",
+        "5.p1": "§5 ¶1 Contact",
+    }
+    sharing = next(c for c in policy.clauses if c.id == "3.1")
+    assert sharing.text == "We sell aggregated, anonymised traffic statistics to city governments."
+    assert policy.text[sharing.start : sharing.end] == sharing.text
+    assert "3.1 We sell aggregated" in policy.text
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    ["3.1 and 3.2 above apply to partners.", "4.1 We sell nothing.", "3.10"],
+)
+def test_only_the_current_sections_own_numbers_make_clauses(paragraph):
+    policy = parse_document(f"## 3. Sharing\n\n{paragraph}\n\nWe also share some data with couriers.\n", "markdown")
+    assert [c.id for c in policy.clauses][0] == "3.p1"
