@@ -22,6 +22,10 @@ from qa.read_html import read_html
 from qa.read_text import read_markdown, read_plain_text
 from qa.types import Clause, Policy, Section
 
+# Part of every store's manifest: bump it when parsing or sentence splitting gives other clauses or
+# sentences for the same document, so stores built before are rebuilt (2: readers and numbering of
+# other policies' HTML and Markdown reworked).
+PARSER_VERSION = 2
 _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(\S.*)$", re.DOTALL)
 # "3.1 We sell ..." in section 3: the section's own number, then the clause's; the text starts a sentence.
 _SUBNUMBERED = re.compile(r"^([0-9A-Za-z]{1,6})\.(\d{1,2})[.)]?\s+([A-Z\"“(].*)$", re.DOTALL)

@@ -28,6 +28,7 @@ import numpy as np
 from qa.atomic import recover_folder, replace_folder
 from qa.embed import Embedder
 from qa.errors import IndexCorrupt, IndexUnwritable, QAError
+from qa.parse import PARSER_VERSION
 from qa.types import Clause, Policy, Section, Sentence
 from qa.vector_index import build_vector_index, search_vectors
 
@@ -84,6 +85,7 @@ def expected_manifest(embedder: Embedder, policy_sha256: str) -> dict[str, Any]:
     """The manifest fields a store must match to be used with this model and policy."""
     return {
         "format_version": FORMAT_VERSION,
+        "parser_version": PARSER_VERSION,
         "model": embedder.name,
         "model_fingerprint": embedder.fingerprint,
         "dimension": embedder.dimension,

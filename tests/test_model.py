@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.conftest import POLICY_PATH, SHIPPED_INDEX
+
 pytestmark = pytest.mark.model
 
 
@@ -25,11 +27,16 @@ def test_real_embeddings_are_unit_length_and_offline(real_embedder):
     assert len(real_embedder.fingerprint) == 64
 
 
-def test_shipped_index_is_current(real_qa):
-    from qa.store import FORMAT_VERSION
+def test_shipped_index_is_current(real_embedder):
+    """The committed index/ matches this code, model and policy (else every fresh clone rebuilds it)."""
+    import json
 
-    assert real_qa.store.manifest["format_version"] == FORMAT_VERSION
-    assert real_qa.store.manifest["model_fingerprint"] == real_qa.embedder.fingerprint
+    from qa.answer import file_sha256
+    from qa.store import expected_manifest
+
+    shipped = json.loads((SHIPPED_INDEX / "manifest.json").read_text(encoding="utf-8"))
+    expected = expected_manifest(real_embedder, file_sha256(POLICY_PATH))
+    assert {key: shipped.get(key) for key in expected} == expected
 
 
 def test_seed_question_finds_both_disclosure_clauses(real_qa):
