@@ -110,18 +110,33 @@ def browser(chromium_path):
 
 
 class Visit:
-    """One page of the app with everything it requested and every dialog it opened."""
+    """One page of the app with everything it requested and every dialog it opened.
 
-    def __init__(self, browser, url: str, *, width: int = 1280, height: int = 900) -> None:
+    With `block_external`, any request not for 127.0.0.1 is aborted (and recorded in `blocked`).
+    """
+
+    def __init__(
+        self, browser, url: str, *, width: int = 1280, height: int = 900, block_external: bool = False
+    ) -> None:
         self.context = browser.new_context(viewport={"width": width, "height": height})
         self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
-        self.page = self.context.new_page()
         self.requests: list[str] = []
         self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        if block_external:
+            self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("dialog", self._dialog)
         self.page.goto(url, wait_until="load")
         self.page.wait_for_selector("#pqa-question textarea")
+
+    def _route(self, route) -> None:
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", None):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
 
     def _dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)

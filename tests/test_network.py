@@ -22,7 +22,6 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -32,7 +31,7 @@ from qa.answer import PolicyQA
 from qa.catalog import Catalog
 from qa.settings import ROOT, Settings
 from tests.conftest import POLICY_PATH, SHIPPED_INDEX, KeywordEmbedder
-from tests.test_browser import browser, chromium_path, free_port, running_app  # noqa: F401 - fixtures
+from tests.test_browser import Visit, browser, chromium_path, free_port, running_app  # noqa: F401 - fixtures
 
 SEED = "Who can see my bank details?"
 
@@ -332,40 +331,11 @@ def injected_app(chromium_path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield url
 
 
-class GuardedPage:
+class GuardedPage(Visit):
     """A page that records dialogs and aborts (and records) any request not for 127.0.0.1."""
 
     def __init__(self, browser, url: str) -> None:  # noqa: F811
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.blocked: list[str] = []
-        self.dialogs: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("dialog", self._dialog)
-        self.page.goto(url, wait_until="load")
-        self.page.wait_for_selector("#pqa-question textarea")
-
-    def _route(self, route) -> None:
-        if urlsplit(route.request.url).hostname in ("127.0.0.1", None):
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def ask(self, question: str) -> None:
-        before = self.page.locator("#pqa-chat .pqa-answer, #pqa-chat .pqa-notice").count()
-        box = self.page.locator("#pqa-question textarea")
-        box.fill(question)
-        box.press("Enter")
-        self.page.wait_for_function(
-            "n => document.querySelectorAll('#pqa-chat .pqa-answer, #pqa-chat .pqa-notice').length >= n",
-            arg=before + 1,
-            timeout=60_000,
-        )
+        super().__init__(browser, url, block_external=True)
 
     def assert_inert(self) -> None:
         self.page.wait_for_timeout(500)  # time for an onerror/onload to fire, were it rendered
