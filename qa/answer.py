@@ -136,10 +136,17 @@ class PolicyQA:
         """
         settings = settings_for(name, settings or Settings.from_env())
         model: Embedder = embedder if embedder is not None else create_embedder(settings)
+        return cls.over(open_index(settings, model), model, settings)
+
+    @classmethod
+    def over(cls, store: Store, embedder: Embedder, settings: Settings) -> PolicyQA:
+        """PolicyQA over an already loaded or built `store`, with the query adapter `settings` asks for."""
         adapter = None
         if settings.use_adapter:
-            adapter = load_adapter(settings.adapter_path, base_fingerprint=model.fingerprint, dimension=model.dimension)
-        return cls(open_index(settings, model), model, settings, adapter=adapter)
+            adapter = load_adapter(
+                settings.adapter_path, base_fingerprint=embedder.fingerprint, dimension=embedder.dimension
+            )
+        return cls(store, embedder, settings, adapter=adapter)
 
     @property
     def policy(self) -> Policy:

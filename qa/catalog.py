@@ -47,8 +47,8 @@ class Catalog:
         """Add the policy file at `path` as `name` (replacing an earlier one of that name) and index it."""
         with self._lock:
             self._loaded.pop(name, None)
-            add_policy(path, name, self.settings, self.embedder, progress)
-            self._loaded[name] = PolicyQA.load(name, settings=self.settings, embedder=self.embedder)
+            settings, store = add_policy(path, name, self.settings, self.embedder, progress)
+            self._loaded[name] = PolicyQA.over(store, self.embedder, settings)
             return self._loaded[name]
 
 
