@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from qa.adapter import QueryAdapter, load_adapter
+from qa.asked_for import unstated
 from qa.embed import Embedder, create_embedder
 from qa.errors import InvalidQuestion, PolicyError
 from qa.library import settings_for
@@ -157,7 +158,9 @@ class PolicyQA:
 
         `covered` is False when even the closest sentence is less similar to the
         plain question vector than `Settings.covered_threshold` (cosine): the
-        policy does not seem to say.
+        policy does not seem to say. It is also False, with `reason` set, when the
+        question asks for a time period or an amount and none of the
+        `Settings.asked_for_hits` best clauses states one (`qa.asked_for`).
 
         Logs one JSON line per answered question on the "qa" logger (`qa.logs`):
         event "ask" with time, latency_ms, hits, covered, k and the question's length;
@@ -184,8 +187,14 @@ class PolicyQA:
     def _answer(self, question: str, k: int) -> Answer:
         ranking = self.retriever.rank(question)
         hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(top_k(ranking.fused, k), 1))
-        covered = ranking.coverage >= self.settings.covered_threshold
-        return Answer(question, covered, hits)
+        if ranking.coverage < self.settings.covered_threshold:
+            return Answer(question, False, hits)
+        if self.settings.asked_for_hits > 0:
+            best = top_k(ranking.fused, self.settings.asked_for_hits)
+            missing = unstated(question, [self.policy.clauses[int(c)].text for c in best])
+            if missing is not None:
+                return Answer(question, False, hits, missing.missing)
+        return Answer(question, True, hits)
 
     def _hit(self, rank: int, position: int, ranking: Ranking) -> Hit:
         clause = self.policy.clauses[position]

@@ -53,7 +53,8 @@ def format_answer(answer: Answer, *, width: int = 100) -> str:
     """A readable, plain-text rendering of an answer with its citations."""
     lines = [f"Q: {answer.question}"]
     if not answer.covered:
-        lines.append("The policy does not seem to cover this. The closest clauses are:")
+        reason = f" {answer.reason}" if answer.reason else ""
+        lines.append(f"The policy does not seem to cover this.{reason} The closest clauses are:")
     for hit in answer.hits:
         lines.append("")
         lines.append(f"{hit.rank}. {hit.citation}  (score {hit.score:.2f})")

@@ -221,7 +221,7 @@ def answer_text(answer: Answer) -> str:
     """A plain-text answer to copy: the question, then each citation with its best sentence."""
     lines = [f"Q: {answer.question}"]
     if not answer.covered:
-        lines.append(f"{NOT_COVERED} Closest clauses:")
+        lines.append(" ".join(filter(None, [NOT_COVERED, answer.reason, "Closest clauses:"])))
     for hit in answer.hits:
         lines.append(f"{hit.rank}. {hit.citation} ({relevance(hit_similarity(hit)).label})")
         lines.append(f"   “{hit.sentence}”")
@@ -238,6 +238,7 @@ def answer_html(answer: Answer, *, policy: Policy) -> str:
     if not answer.covered:
         parts.append(
             f'<p class="pqa-banner" role="status"><strong>{NOT_COVERED}</strong> '
+            f"{escape(answer.reason + ' ') if answer.reason else ''}"
             "The closest clauses are shown below; read them with care.</p>"
         )
     if answer.hits:

@@ -32,6 +32,9 @@ class Settings:
     # Below this cosine similarity of the closest sentence, `covered` is False.
     # Chosen by bench/tune.py on eval/questions.jsonl (see README).
     covered_threshold: float = 0.3635
+    # A question asking for a time period or an amount (qa/asked_for.py) is not covered when
+    # none of this many best clauses states one, however similar they are (0 turns the check off).
+    asked_for_hits: int = 3
     # The learned query adapter (qa/adapter.py, trained by bench/train_adapter.py).
     adapter_path: Path = ROOT / "models" / "query-adapter.npy"
     use_adapter: bool = True

@@ -112,15 +112,22 @@ class Hit:
 
 @dataclass(frozen=True)
 class Answer:
-    """The result of one question: hits best first, and whether the policy covers it."""
+    """The result of one question: hits best first, and whether the policy covers it.
+
+    `reason` says why a question is not covered when more than "the closest clauses
+    are not similar enough" is known (for example: none of them states a time
+    period); it is empty otherwise.
+    """
 
     question: str
     covered: bool
     hits: tuple[Hit, ...]
+    reason: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
             "question": self.question,
             "covered": self.covered,
+            "reason": self.reason,
             "hits": [hit.to_json() for hit in self.hits],
         }

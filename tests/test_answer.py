@@ -78,3 +78,44 @@ def test_settings_from_environment():
     assert Settings.from_env({}) == Settings()
     with pytest.raises(SettingsError, match="POLICYQA_K='abc'"):
         Settings.from_env({"POLICYQA_K": "abc"})
+
+
+def _tiny_qa(segments, embedder):
+    from qa.parse import policy_from_segments
+    from qa.settings import Settings
+    from qa.store import build_store
+
+    policy = policy_from_segments("tiny", segments)
+    store = build_store(policy, embedder, policy_sha256="0" * 64)
+    return PolicyQA(store, embedder, Settings(use_adapter=False))
+
+
+TINY = [
+    "We use cookies to remember your browser.",
+    "Cookies help us show you relevant pages.",
+    "We protect your password.",
+]
+
+
+def test_question_asking_for_a_period_is_not_covered_when_no_close_clause_states_one(fake_embedder):
+    answer = _tiny_qa(TINY, fake_embedder).ask("How long do cookies stay in my browser?", k=2)
+    assert not answer.covered
+    assert answer.reason == "None of the closest clauses states a time period."
+    assert [hit.clause_id for hit in answer.hits] == ["S.p1", "S.p2"]  # still shown, as the closest
+    assert answer.to_json()["reason"] == answer.reason
+
+
+def test_question_asking_for_a_period_is_covered_when_a_close_clause_states_one(fake_embedder):
+    qa = _tiny_qa([*TINY, "Cookies expire from your browser after 30 days."], fake_embedder)
+    answer = qa.ask("How long do cookies stay in my browser?", k=2)
+    assert answer.covered and answer.reason == ""
+    assert qa.ask("Why do you use cookies in my browser?").covered  # asks for no period: unaffected
+
+
+def test_asked_for_check_is_off_at_zero_hits(fake_embedder):
+    from dataclasses import replace
+
+    qa = _tiny_qa(TINY, fake_embedder)
+    qa = PolicyQA(qa.store, fake_embedder, replace(qa.settings, asked_for_hits=0))
+    answer = qa.ask("How long do cookies stay in my browser?", k=2)
+    assert answer.covered and answer.reason == ""

@@ -57,3 +57,13 @@ def test_off_topic_question_is_not_covered_but_still_shows_clauses(real_qa):
     answer = real_qa.ask("Who won the last Champions League final?", k=3)
     assert not answer.covered
     assert len(answer.hits) == 3
+
+
+def test_questions_asking_for_a_period_or_amount_the_policy_never_gives_are_not_covered(real_qa):
+    """The policy keeps data but never says for how long, and prices nothing; it does mention a fee."""
+    keep = real_qa.ask("How long do you keep my personal data after I close my account?", k=3)
+    assert not keep.covered and "time period" in keep.reason and len(keep.hits) == 3
+    cost = real_qa.ask("How much does a Gold Supplier membership cost per year?", k=3)
+    assert not cost.covered and "amount" in cost.reason
+    fee = real_qa.ask("How much will it cost me to see my personal data?", k=3)
+    assert fee.covered and "D.p4" in [hit.clause_id for hit in fee.hits]  # "...charge you a reasonable fee..."

@@ -133,6 +133,12 @@ def test_not_covered_answer_has_banner_and_marks_the_closest_clauses(policy, c6)
     assert "weak match" in shown
 
 
+def test_not_covered_banner_gives_the_reason_escaped(policy, c6):
+    shown = render.answer_html(Answer("How long?", False, (c6,), "None <states> a period."), policy=policy)
+    banner = shown[shown.index('class="pqa-banner"') : shown.index("</p>")]
+    assert "None &lt;states&gt; a period." in banner and "<states>" not in shown
+
+
 def test_answer_has_no_line_breaks_so_markdown_keeps_it_raw(policy):
     hit = make_hit(policy, "D.p3", "If you are a user from Mainland China")
     assert "\n" in hit.text
@@ -217,6 +223,8 @@ def test_answer_text_is_plain_with_citations(policy, c6):
     ]
     uncovered = render.answer_text(Answer("Cars?", False, (c6,)))
     assert uncovered.splitlines()[1] == f"{render.NOT_COVERED} Closest clauses:"
+    why = render.answer_text(Answer("How long?", False, (c6,), "None of them states a period."))
+    assert why.splitlines()[1] == f"{render.NOT_COVERED} None of them states a period. Closest clauses:"
 
 
 def test_plain_text_copy_is_inside_the_answer_escaped(policy):

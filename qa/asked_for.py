@@ -1,0 +1,85 @@
+"""What kind of fact a question asks for, and whether a clause states one.
+
+"How long do you keep my data?" asks for a time period; "How much does it cost?"
+for an amount. Clauses about the topic can be very similar to such a question
+without ever giving a period or an amount, and then the policy does not answer
+it. This is the classic expected-answer-type check of question answering, kept
+to the two kinds whose evidence a pattern can recognise reliably. It can only
+turn `covered` off, never on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|sixty|ninety)"
+_UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)"
+
+
+@dataclass(frozen=True)
+class AskedFor:
+    """One kind of fact: how a question asks for it, how a clause states it, and what to tell the user."""
+
+    name: str
+    question: re.Pattern[str]
+    evidence: re.Pattern[str]
+    missing: str
+
+
+PERIOD = AskedFor(
+    name="period",
+    question=re.compile(rf"\bhow (?:long|soon|quickly)\b|\bhow many {_UNIT}|\bwithin how\b", re.IGNORECASE),
+    evidence=re.compile(
+        rf"\b(?:{_NUMBER}|a|an|several|a few)[\s-]+(?:business |calendar |working )?{_UNIT}\b"
+        r"|\bas long as\b|\bperiods?\b|\bretention\b|\bdurations?\b|\bindefinite(?:ly)?\b|\bpermanent(?:ly)?\b"
+        r"|\buntil\b|\bexpir(?:e|es|ed|y|ation)\b|\bpromptly\b|\bimmediately\b|\breasonable time\b"
+        r"|\bno longer (?:than|needed|necessary|required)\b",
+        re.IGNORECASE,
+    ),
+    missing="None of the closest clauses states a time period.",
+)
+
+AMOUNT = AskedFor(
+    name="amount",
+    question=re.compile(
+        r"\bhow much\b[^?.]*\b(?:cost|costs|pay|charge|charged|charges|fee|fees|price|money|make|earn|worth)\b"
+        r"|\bwhat (?:is|are) the (?:\w+ ){0,2}(?:fees?|prices?|costs?)\b",
+        re.IGNORECASE,
+    ),
+    evidence=re.compile(
+        r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|euros?|pounds?|rmb|yuan|cents?)\b"
+        r"|\b(?:free of charge|no charge|without charge|at no cost|no fee|(?:a|any|reasonable|administrative|"
+        r"nominal|small|processing) fees?)\b",
+        re.IGNORECASE,
+    ),
+    missing="None of the closest clauses states an amount or a fee.",
+)
+
+KINDS = (PERIOD, AMOUNT)
+
+
+def asked_for(question: str) -> AskedFor | None:
+    """The kind of fact `question` asks for, or None when it asks for no kind checked here.
+
+    >>> asked_for("How long do you keep my data?").name
+    'period'
+    >>> asked_for("Who can see my bank details?") is None
+    True
+    """
+    return next((kind for kind in KINDS if kind.question.search(question)), None)
+
+
+def unstated(question: str, texts: Sequence[str]) -> AskedFor | None:
+    """The kind of fact `question` asks for when none of `texts` states one; otherwise None.
+
+    >>> unstated("How long do you keep my data?", ["We keep it.", "We share it."]).name
+    'period'
+    >>> unstated("How long do you keep my data?", ["We keep it for 30 days."]) is None
+    True
+    """
+    kind = asked_for(question)
+    if kind is None or any(kind.evidence.search(text) for text in texts):
+        return None
+    return kind

@@ -1,0 +1,74 @@
+"""qa.asked_for: which questions ask for a time period or an amount, and which texts state one."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.asked_for import AMOUNT, PERIOD, asked_for, unstated
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How long do you keep my data?", "period"),
+        ("how soon will you answer my access request", "period"),
+        ("How many days until my account is deleted?", "period"),
+        ("Within how many hours will you tell me about a breach?", "period"),
+        ("How much does a Gold Supplier membership cost per year?", "amount"),
+        ("How much money do you make from my data?", "amount"),
+        ("What are the seller fees on AliExpress?", "amount"),
+        ("What is the price of a data access request?", "amount"),
+        ("Who can see my bank details?", None),
+        ("How much of my data do you collect?", None),  # "how much" without cost: a quantity, not checked
+        ("Will I be charged a fee for a data access request?", None),  # yes or no
+        ("How do you use cookies?", None),
+        ("When does an amended policy take effect?", None),
+        ("", None),
+    ],
+)
+def test_kind_asked_for(question, kind):
+    found = asked_for(question)
+    assert (found.name if found else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("We keep your data for 30 days.", True),
+        ("Logs are deleted after twelve months.", True),
+        ("We retain it for as long as your account is active.", True),
+        ("Your data stays with us until you close your account.", True),
+        ("The retention period depends on the law.", True),
+        ("We answer within a reasonable time.", True),
+        ("Cookies expire when you close the browser.", True),
+        ("We record and retain details of users' activities on the Sites.", False),
+        ("We may share your Account Information with banks.", False),
+        ("We will keep it safe for you.", False),
+    ],
+)
+def test_period_evidence(text, states):
+    assert bool(PERIOD.evidence.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("We may charge a reasonable fee for processing your request.", True),
+        ("Membership costs $2,999 a year.", True),
+        ("It costs 100 dollars.", True),
+        ("We provide this service free of charge.", True),
+        ("We may charge you.", False),  # that there is a charge, not what it is
+        ("We collect payment and billing details.", False),
+        ("Feel free to contact us.", False),
+    ],
+)
+def test_amount_evidence(text, states):
+    assert bool(AMOUNT.evidence.search(text)) is states
+
+
+def test_unstated_looks_at_every_text():
+    question = "How long do you keep my data?"
+    assert unstated(question, []) is PERIOD
+    assert unstated(question, ["We keep it.", "We share it."]) is PERIOD
+    assert unstated(question, ["We keep it.", "Deleted after 2 years."]) is None
+    assert unstated("Who can see my data?", ["We keep it."]) is None
