@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.benchmark import load_policyqa  # noqa: E402
 from qa.embed import load_sentence_transformer, resolve_model_path, tokenize  # noqa: E402
+from qa.policyqa_file import load_policyqa  # noqa: E402
 from qa.settings import DEFAULT_MODEL  # noqa: E402
 
 Pair = tuple[str, str, str, frozenset[str]]  # question, positive, hard negative, every answering segment

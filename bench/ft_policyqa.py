@@ -20,9 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.adapter import QueryAdapter, train_query_adapter  # noqa: E402
-from qa.benchmark import QueryCache, load_policyqa, prepare, score_policy  # noqa: E402
+from qa.benchmark import QueryCache, prepare, score_policy  # noqa: E402
 from qa.embed import SentenceTransformerEmbedder  # noqa: E402
 from qa.metrics import aggregate, format_table  # noqa: E402
+from qa.policyqa_file import load_policyqa  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 

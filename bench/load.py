@@ -23,15 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -40,11 +39,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.serve import AppDidNotStart, running_app  # noqa: E402
 from qa.answer import PolicyQA  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 QUESTION_FILES = (ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "heldout.jsonl")
 SCORE_TOLERANCE = 1e-4
+APP_START_TIMEOUT_S = 300
 
 
 @dataclass
@@ -131,37 +132,12 @@ def client_loop(url: str, work: list[tuple[str, int]], expected: dict, tally: Ta
                     tally.mismatches.append(f"{question[:40]!r}: {problem}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_app(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`python app.py` on a free 127.0.0.1 port (same environment as this process), once it answers."""
-    port = free_port()
-    env = {**os.environ, "POLICYQA_HOST": "127.0.0.1"}
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--no-browser"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"load: app.py exited with {server.returncode}:\n{log_path.read_text()[-2000:]}")
-        try:
-            if httpx.get(url, timeout=2, trust_env=False).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    server.kill()
-    raise SystemExit("load: app.py did not answer within 300 s")
+def start_app(stack: ExitStack, log: IO[bytes]) -> str:
+    """`python app.py` on a free 127.0.0.1 port (same environment as this process), stopped with `stack`: its URL."""
+    try:
+        return stack.enter_context(running_app(dict(os.environ), timeout=APP_START_TIMEOUT_S, log=log)).url
+    except AppDidNotStart as error:
+        raise SystemExit(f"load: {error}") from None
 
 
 def check_url(url: str) -> str:
@@ -230,8 +206,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="policyqa-load-") as tmp:
         log_path = Path(tmp) / "app.log"
-        server, url = (None, target) if target else start_app(log_path)
-        try:
+        with log_path.open("w+b") as log, ExitStack() as app:
+            url = target or start_app(app, log)
             with httpx.Client(timeout=args.timeout, trust_env=False) as warm:
                 ask_http(warm, url, questions[0], 3)  # first call loads lazy parts; not timed
             tally = Tally(args.max_requests)
@@ -247,14 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             for thread in threads:
                 thread.join()
             seconds = time.monotonic() - started
-        finally:
-            if server is not None:
-                server.terminate()
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-        asks = log_path.read_text(errors="replace").count('{"event":"ask",') - 1 if server is not None else None
+        asks = log_path.read_text(errors="replace").count('{"event":"ask",') - 1 if target is None else None
     report = summary(tally, clients=args.clients, seconds=seconds, url=url, asks_logged=asks)
     if args.json:
         print(json.dumps(report))

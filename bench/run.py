@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,9 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scale import table as scale_table  # noqa: E402
+from bench.serve import AppDidNotStart, running_app  # noqa: E402
 
 QUESTION = "Who can see my bank details?"
 BACKENDS = ("onnx", "torch")
+APP_START_TIMEOUT_S = 300
 TARGETS = {"ratio": 1.3, "cold_ask_s": 1.5, "scale_ms": 5.0, "scale_recall": 0.95, "scale_mb": 1000.0}
 
 
@@ -104,35 +105,12 @@ def warm_worker(backend: str, repeat: int) -> dict[str, Any]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def resident_peak_mb(pid: int) -> float:
     """Peak resident memory of a running process (Linux /proc VmHWM)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def first_answer(app: subprocess.Popen[str], url: str, log: Any) -> Any:
-    """Poll the starting app until `/ask` answers; the connected client."""
-    from gradio_client import Client
-
-    while True:
-        if app.poll() is not None:
-            log.seek(0)
-            raise SystemExit(f"bench: app.py exited ({app.returncode}): {log.read()[-2000:]}")
-        try:
-            client = Client(url, verbose=False, download_files=False)
-            break
-        except Exception:  # noqa: BLE001 - not listening yet: any connection error
-            time.sleep(0.1)
-    client.predict(QUESTION, 5, api_name="/ask")
-    return client
 
 
 def load_app(url: str, clients: int, per_client: int) -> tuple[float, list[float]]:
@@ -164,27 +142,17 @@ def load_app(url: str, clients: int, per_client: int) -> tuple[float, list[float
 
 def measure_app(env: dict[str, str], clients: int, per_client: int) -> dict[str, Any]:
     """Start app.py, time it to the first `/ask` answer, then drive it with `clients` concurrent clients."""
-    import gradio_client  # noqa: F401 - imported before the clock starts
+    from gradio_client import Client  # imported before the clock starts
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "app.py", "--port", str(port), "--no-browser"]
-    # subtle: its output goes to a file; a pipe nobody reads would block the app once full.
-    with tempfile.TemporaryFile("w+") as log:
-        start = time.perf_counter()
-        app = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log, text=True)
-        try:
-            first_answer(app, url, log)
+    start = time.perf_counter()
+    try:
+        with running_app(env, timeout=APP_START_TIMEOUT_S, poll=0.1) as app:
+            Client(app.url, verbose=False, download_files=False).predict(QUESTION, 5, api_name="/ask")
             first_answer_s = time.perf_counter() - start
-            wall, latencies = load_app(url, clients, per_client)
-            peak = resident_peak_mb(app.pid)
-        finally:
-            app.terminate()
-            try:
-                app.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                app.kill()
-                app.wait()
+            wall, latencies = load_app(app.url, clients, per_client)
+            peak = resident_peak_mb(app.process.pid)
+    except AppDidNotStart as error:
+        raise SystemExit(f"bench: {error}") from None
     return {
         "first_answer_s": round(first_answer_s, 3),
         "clients": clients,

@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.adapter import QueryAdapter, TrainingGroup, save_adapter, train_query_adapter, training_group  # noqa: E402
 from qa.answer import open_index  # noqa: E402
-from qa.benchmark import load_policyqa  # noqa: E402
 from qa.embed import Embedder, SentenceTransformerEmbedder  # noqa: E402
 from qa.evaluate import load_questions  # noqa: E402
 from qa.parse import policy_from_segments  # noqa: E402
+from qa.policyqa_file import load_policyqa  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from qa.store import build_store  # noqa: E402
 

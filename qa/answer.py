@@ -44,10 +44,17 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress = no_
     """Parse, split, embed and save the policy's store to `settings.index_dir`."""
     progress(0.0, f"reading {settings.policy_path.name}")
     policy = load_policy(settings.policy_path)
+    return index_policy(policy, settings, embedder, policy_sha256=file_sha256(settings.policy_path), progress=progress)
+
+
+def index_policy(
+    policy: Policy, settings: Settings, embedder: Embedder, *, policy_sha256: str, progress: Progress = no_progress
+) -> Store:
+    """Split, embed and save an already parsed `policy` (its file's SHA-256 `policy_sha256`) to `settings.index_dir`."""
     store = build_store(
         policy,
         embedder,
-        policy_sha256=file_sha256(settings.policy_path),
+        policy_sha256=policy_sha256,
         progress=lambda fraction, step: progress(0.05 + 0.9 * fraction, step),
     )
     progress(0.95, "saving the index")

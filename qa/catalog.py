@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from qa.answer import PolicyQA, build_index
+from qa.answer import PolicyQA, index_policy
 from qa.embed import Embedder, create_embedder
-from qa.library import PolicyInfo, default_name, import_policy, list_policies
+from qa.library import PolicyFile, PolicyInfo, check_policy_file, default_name, import_policy, list_policies
 from qa.settings import Settings
-from qa.store import Progress, Store, no_progress
+from qa.store import Progress, Store, no_progress, sha256_bytes
 
 
 class Catalog:
@@ -45,25 +45,28 @@ class Catalog:
 
     def add(self, path: Path, name: str, progress: Progress = no_progress) -> PolicyQA:
         """Add the policy file at `path` as `name` (replacing an earlier one of that name) and index it."""
+        progress(0.0, f"checking {path.name}")
+        checked = check_policy_file(path, name, self.settings)
         with self._lock:
             self._loaded.pop(name, None)
-            settings, store = add_policy(path, name, self.settings, self.embedder, progress)
+            settings, store = add_policy(checked, self.settings, self.embedder, progress)
             self._loaded[name] = PolicyQA.over(store, self.embedder, settings)
             return self._loaded[name]
 
 
 def add_policy(
-    path: Path, name: str, settings: Settings, embedder: Embedder, progress: Progress = no_progress
+    checked: PolicyFile, settings: Settings, embedder: Embedder, progress: Progress = no_progress
 ) -> tuple[Settings, Store]:
-    """Check and copy the policy file at `path` into the library as `name`, then index it.
+    """Copy a checked policy file into the library as `checked.name`, then index the policy the check parsed.
 
-    Returns the policy's settings and its store. A file that is refused changes nothing; a build
-    that fails takes the copied file out again, so no half-added policy is listed.
+    Returns the policy's settings and its store. A build that fails takes the copied file out
+    again, so no half-added policy is listed.
     """
-    progress(0.0, f"checking {path.name}")
-    added = import_policy(path, name, settings)
+    added = import_policy(checked, settings)
     try:
-        store = build_index(added, embedder, progress)
+        store = index_policy(
+            checked.policy, added, embedder, policy_sha256=sha256_bytes(checked.data), progress=progress
+        )
     except BaseException:
         added.policy_path.unlink(missing_ok=True)
         raise

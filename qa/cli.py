@@ -137,16 +137,13 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.path is not None and args.name is None:
         raise PolicyError("adding a policy file needs a name: policyqa index FILE --name NAME")
-    # A bad file or an unknown name fails before the slow model load.
+    # A bad file or an unknown name fails before the slow model load; the file is read and parsed once, here.
     if args.path is None:
         settings = settings_for(args.name, settings)
+        store = build_index(settings, create_index_embedder(settings), show_progress)
     else:
-        check_policy_file(Path(args.path), args.name, settings)
-    embedder = create_index_embedder(settings)
-    if args.path is not None:
-        settings, store = add_policy(Path(args.path), args.name, settings, embedder, show_progress)
-    else:
-        store = build_index(settings, embedder, show_progress)
+        checked = check_policy_file(Path(args.path), args.name, settings)
+        settings, store = add_policy(checked, settings, create_index_embedder(settings), show_progress)
     print(
         f"indexed {len(store.sentences)} sentences from {len(store.policy.clauses)} clauses into {settings.index_dir}"
     )

@@ -29,3 +29,7 @@ class ModelUnavailable(QAError):
 
 class SettingsError(QAError):
     """A setting (usually an environment variable) has a value that cannot be used."""
+
+
+class EvalInputError(QAError):
+    """A question set, PolicyQA file or eval option that cannot be used as given."""

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.errors import PolicyError
-from qa.parse import SUFFIXES, load_policy
+from qa.parse import SUFFIXES, parse_file_bytes
 from qa.settings import Settings
+from qa.types import Policy
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 MAX_POLICY_BYTES = 2_000_000
@@ -86,8 +86,21 @@ def settings_for(name: str | None, settings: Settings) -> Settings:
     return replace(settings, policy_path=source, index_dir=index_root(settings) / name)
 
 
-def check_policy_file(path: Path, name: str, settings: Settings) -> None:
-    """Refuse (`PolicyError`) a bad name, file type or size, or a file that does not parse as a policy."""
+@dataclass(frozen=True)
+class PolicyFile:
+    """A user's policy file that passed `check_policy_file`: its bytes, read once, and the policy parsed from them."""
+
+    path: Path
+    name: str
+    data: bytes
+    policy: Policy
+
+
+def check_policy_file(path: Path, name: str, settings: Settings) -> PolicyFile:
+    """Read and parse the policy file at `path`, to be added as `name`.
+
+    Refuses (`PolicyError`) a bad name, file type or size, or a file that does not parse as a policy.
+    """
     check_name(name)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -100,13 +113,16 @@ def check_policy_file(path: Path, name: str, settings: Settings) -> None:
         raise PolicyError(f"{path.name} is {size:,} bytes; policies up to {MAX_POLICY_BYTES:,} bytes are accepted")
     if name == default_name(settings):
         raise PolicyError(f"{name!r} is the shipped policy; choose another name")
-    load_policy(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise PolicyError(f"cannot read {path}: {error.strerror}") from None
+    return PolicyFile(path, name, data, parse_file_bytes(path, data))
 
 
-def import_policy(path: Path, name: str, settings: Settings) -> Settings:
-    """Copy a user's policy file into the library (checked, atomically) and return its settings."""
-    check_policy_file(path, name, settings)
-    suffix = path.suffix.lower()
+def import_policy(checked: PolicyFile, settings: Settings) -> Settings:
+    """Write a checked policy file's bytes into the library (atomically) and return its settings."""
+    name, suffix = checked.name, checked.path.suffix.lower()
     target = policy_dir(settings) / f"{name}{suffix}"
     for other in SUFFIXES:  # one source per name
         stale = policy_dir(settings) / f"{name}{other}"
@@ -114,8 +130,8 @@ def import_policy(path: Path, name: str, settings: Settings) -> Settings:
             stale.unlink()
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=target.parent)
-    os.close(handle)
-    shutil.copyfile(path, temporary)
+    with os.fdopen(handle, "wb") as out:
+        out.write(checked.data)
     os.replace(temporary, target)
     return replace(settings, policy_path=target, index_dir=index_root(settings) / name)
 

@@ -13,6 +13,7 @@ the short link-like blocks before the first and after the last prose block.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -194,9 +195,17 @@ def parse_document(text: str, kind: str, *, title: str = "Privacy Policy") -> Po
 def load_policy(path: Path) -> Policy:
     """Read and parse a policy file (HTML, Markdown or plain text); problems are a `PolicyError`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise PolicyError(f"policy file {path} not found; set POLICYQA_POLICY_PATH to an existing file") from None
+    return parse_file_bytes(path, data)
+
+
+def parse_file_bytes(path: Path, data: bytes) -> Policy:
+    """Parse `data`, the bytes read from policy file `path` (whose name or content gives the format)."""
+    try:
+        # subtle: decoded as `path.read_text` would, newlines ("\r\n", "\r") included, so the spans are the same.
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
     except UnicodeDecodeError:
         raise PolicyError(f"policy file {path} is not UTF-8 text; save it as UTF-8 and try again") from None
     return parse_document(text, detect_format(path, text))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.serve import free_port
 from qa.embed import normalize
 from qa.parse import load_policy
 from qa.settings import ROOT, Settings
@@ -116,13 +116,6 @@ def real_qa(real_embedder, real_settings):
     from qa.answer import PolicyQA
 
     return PolicyQA.load(settings=real_settings, embedder=real_embedder)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -265,9 +265,9 @@ def test_ask_api_returns_the_cli_json(client, real_qa):
 
 @pytest.mark.model
 def test_ask_api_asks_the_named_policy(client, real_settings, real_embedder):
-    from qa.library import import_policy
+    from qa.library import check_policy_file, import_policy
 
-    import_policy(DATA / "docs" / "acme.md", "acme-cloud", real_settings)
+    import_policy(check_policy_file(DATA / "docs" / "acme.md", "acme-cloud", real_settings), real_settings)
     result = client.predict("Who do you share my account data with?", 3, "acme-cloud", api_name="/ask")
     assert (
         result

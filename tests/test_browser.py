@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
+from bench.serve import running_app
 from qa.settings import ROOT
-from tests.conftest import DATA, POLICY_PATH, free_port
+from tests.conftest import DATA, POLICY_PATH
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -49,54 +45,14 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@contextmanager
-def running_app(env_overrides: dict[str, str], *, timeout: float) -> Iterator[str]:
-    """`python app.py` as `make run` starts it, on a free 127.0.0.1 port, until the block ends.
-
-    Yields the URL once the page answers; fails the test if the app exits or does not answer in `timeout` s.
-    """
-    port = free_port()
-    env = {**os.environ, "POLICYQA_HOST": "127.0.0.1", **env_overrides}
-    env.pop("POLICYQA_PORT", None)
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--no-browser"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"app.py exited with {server.returncode}:\n{server.stdout.read() if server.stdout else ''}")
-            try:
-                if httpx.get(url, timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not answer within {timeout:.0f} s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
 @pytest.fixture(scope="module")
 def app_url(chromium_path, real_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app over tmp copies of the shipped index and policy (policies added in the page land there too)."""
     policy = tmp_path_factory.mktemp("browser-policies") / POLICY_PATH.name
     shutil.copyfile(POLICY_PATH, policy)
     env = {"POLICYQA_INDEX_DIR": str(real_index_dir), "POLICYQA_POLICY_PATH": str(policy)}
-    with running_app(env, timeout=180) as url:
-        yield url
+    with running_app({**os.environ, **env}, timeout=180) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")

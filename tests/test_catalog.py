@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 import pytest
 
+import qa.embed
+import qa.parse
+from qa.answer import PolicyQA
 from qa.catalog import Catalog, add_policy
+from qa.cli import main
 from qa.errors import PolicyError
-from qa.library import list_policies
+from qa.library import check_policy_file, list_policies
 from tests.conftest import DATA, KeywordEmbedder
 
 
@@ -57,11 +62,10 @@ def test_loaded_policies_answer_while_another_is_being_indexed(catalog):
 
 def test_add_policy_reports_progress_and_a_failed_build_leaves_nothing(fake_settings):
     steps: list[tuple[float, str]] = []
-    settings, store = add_policy(
-        DATA / "docs" / "acme.md", "acme", fake_settings, KeywordEmbedder(), lambda *a: steps.append(a)
-    )
+    checked = check_policy_file(DATA / "docs" / "acme.md", "acme", fake_settings)
+    settings, store = add_policy(checked, fake_settings, KeywordEmbedder(), lambda *a: steps.append(a))
     assert settings.index_dir.name == "acme" and len(store.policy.clauses) == 8
-    assert steps[0] == (0.0, "checking acme.md") and steps[-1] == (1.0, "done")
+    assert steps[0] == (0.05, "splitting 8 clauses into sentences") and steps[-1] == (1.0, "done")
     assert [f for f, _ in steps] == sorted(f for f, _ in steps)
 
     class Broken(KeywordEmbedder):
@@ -69,5 +73,47 @@ def test_add_policy_reports_progress_and_a_failed_build_leaves_nothing(fake_sett
             raise OSError("disk on fire")
 
     with pytest.raises(OSError, match="disk on fire"):
-        add_policy(DATA / "docs" / "northwind.html", "northwind", fake_settings, Broken())
+        add_policy(
+            check_policy_file(DATA / "docs" / "northwind.html", "northwind", fake_settings), fake_settings, Broken()
+        )
     assert [i.name for i in list_policies(fake_settings)] == ["policy", "acme"]
+
+
+def test_add_reports_checking_first_and_indexes_the_bytes_it_copied(catalog):
+    steps: list[tuple[float, str]] = []
+    added = catalog.add(DATA / "docs" / "acme.md", "acme", lambda *a: steps.append(a))
+    assert steps[0] == (0.0, "checking acme.md") and steps[-1] == (1.0, "done")
+    copied = added.settings.policy_path
+    assert copied.read_bytes() == (DATA / "docs" / "acme.md").read_bytes()
+    assert added.store.manifest["policy_sha256"] == hashlib.sha256(copied.read_bytes()).hexdigest()
+    calls = catalog.embedder.calls
+    PolicyQA.load("acme", settings=catalog.settings, embedder=catalog.embedder)
+    assert catalog.embedder.calls == calls  # the saved store matches the copied file: loaded, not rebuilt
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[str]:
+    """Every policy text parsed from now on (qa.parse.parse_document is where every file's parse ends)."""
+    seen: list[str] = []
+    parse_document = qa.parse.parse_document
+
+    def counted(text, kind, **options):
+        seen.append(text)
+        return parse_document(text, kind, **options)
+
+    monkeypatch.setattr(qa.parse, "parse_document", counted)
+    return seen
+
+
+def test_the_app_parses_an_added_file_once(catalog, parses):
+    catalog.add(DATA / "docs" / "acme.md", "acme")
+    assert len(parses) == 1
+
+
+def test_the_cli_parses_an_added_file_once(fake_settings, monkeypatch, parses, capsys):
+    monkeypatch.setenv("POLICYQA_POLICY_PATH", str(fake_settings.policy_path))
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(fake_settings.index_dir))
+    monkeypatch.setattr(qa.embed, "create_index_embedder", lambda settings: KeywordEmbedder())
+    assert main(["index", str(DATA / "docs" / "acme.md"), "--name", "acme"]) == 0
+    assert len(parses) == 1
+    assert capsys.readouterr().out.startswith("indexed ")

@@ -17,16 +17,14 @@ import pytest
 from qa.answer import PolicyQA
 from qa.benchmark import (
     SYSTEMS,
-    EvalInputError,
     QueryCache,
     bm25_rankings,
     dense_rankings,
     evaluate_policyqa,
-    load_policyqa,
     rank_top,
 )
-from qa.errors import PolicyError
-from qa.evaluate import ProgressLine, evaluate_questions, load_questions, write_outputs
+from qa.errors import EvalInputError, PolicyError
+from qa.evaluate import ProgressLine, evaluate_questions, load_questions
 from qa.metrics import (
     Outcome,
     aggregate,
@@ -38,6 +36,8 @@ from qa.metrics import (
     reciprocal_rank,
 )
 from qa.parse import policy_from_segments
+from qa.policyqa_file import load_policyqa
+from qa.report import write_outputs
 from qa.settings import ROOT, Settings
 from qa.store import build_store
 from qa.types import Answer, Hit

@@ -4,13 +4,13 @@ import pytest
 
 from qa.answer import PolicyQA
 from qa.errors import PolicyError
-from qa.library import MAX_POLICY_BYTES, import_policy, list_policies, settings_for
+from qa.library import MAX_POLICY_BYTES, check_policy_file, import_policy, list_policies, settings_for
 from tests.conftest import DATA
 
 
 def test_import_index_and_list_side_by_side(fake_settings, fake_embedder):
     PolicyQA.load(settings=fake_settings, embedder=fake_embedder)  # the default policy
-    acme = import_policy(DATA / "docs" / "acme.md", "acme-cloud", fake_settings)
+    acme = import_policy(check_policy_file(DATA / "docs" / "acme.md", "acme-cloud", fake_settings), fake_settings)
     assert acme.policy_path == fake_settings.policy_path.parent / "acme-cloud.md"
     assert acme.index_dir == fake_settings.index_dir.parent / "acme-cloud"
     qa = PolicyQA.load("acme-cloud", settings=fake_settings, embedder=fake_embedder)
@@ -27,7 +27,7 @@ def test_import_index_and_list_side_by_side(fake_settings, fake_embedder):
 @pytest.mark.parametrize("name", ["", "Acme", "../evil", "a/b", "a" * 64, "-x", "policy"])
 def test_bad_names_are_refused(fake_settings, name):
     with pytest.raises(PolicyError):
-        import_policy(DATA / "docs" / "acme.md", name, fake_settings)
+        check_policy_file(DATA / "docs" / "acme.md", name, fake_settings)
 
 
 def test_unknown_policy_names_the_command_to_add_it(fake_settings):
@@ -39,10 +39,10 @@ def test_files_are_type_and_size_checked(tmp_path, fake_settings):
     pdf = tmp_path / "p.pdf"
     pdf.write_bytes(b"%PDF-1.4")
     with pytest.raises(PolicyError, match="unsupported file type"):
-        import_policy(pdf, "p", fake_settings)
+        check_policy_file(pdf, "p", fake_settings)
     big = tmp_path / "big.txt"
     big.write_bytes(b"a" * (MAX_POLICY_BYTES + 1))
     with pytest.raises(PolicyError, match="bytes are accepted"):
-        import_policy(big, "big", fake_settings)
+        check_policy_file(big, "big", fake_settings)
     with pytest.raises(PolicyError, match="cannot read"):
-        import_policy(tmp_path / "missing.txt", "m", fake_settings)
+        check_policy_file(tmp_path / "missing.txt", "m", fake_settings)

@@ -27,11 +27,12 @@ import httpx
 import pytest
 
 import app
+from bench.serve import free_port, running_app
 from qa.answer import PolicyQA
 from qa.catalog import Catalog
 from qa.settings import ROOT, Settings
 from tests.conftest import POLICY_PATH, SHIPPED_INDEX, KeywordEmbedder
-from tests.test_browser import Visit, browser, chromium_path, free_port, running_app  # noqa: F401 - fixtures
+from tests.test_browser import Visit, browser, chromium_path  # noqa: F401 - fixtures
 
 SEED = "Who can see my bank details?"
 
@@ -327,8 +328,8 @@ def injected_app(chromium_path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "POLICYQA_POLICY_PATH": str(injected_policy(tmp / "policy.html")),
         "POLICYQA_INDEX_DIR": str(tmp / "index" / "policy"),
     }
-    with running_app(env, timeout=300) as url:
-        yield url
+    with running_app({**os.environ, **env}, timeout=300) as app:
+        yield app.url
 
 
 class GuardedPage(Visit):
