@@ -18,6 +18,7 @@ _TOC_TITLE = re.compile(
     re.I,
 )
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
+_VOWEL = re.compile(r"[aeiouy]")
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,20 @@ def is_sentence(block: Block) -> bool:
 
 
 def title_case(heading: str) -> str:
-    """'RIGHT TO ACCESS/CORRECT PERSONAL DATA' -> 'Right to Access/Correct Personal Data'."""
-    words = heading.lower().split(" ")
+    """'RIGHT TO ACCESS/CORRECT PERSONAL DATA' -> 'Right to Access/Correct Personal Data'.
+
+    A word without a vowel is an abbreviation and stays as written: 'CCTV AND GDPR' -> 'CCTV and GDPR'.
+    """
     out = []
-    for i, word in enumerate(words):
-        parts = word.split("/")
-        out.append("/".join(p if (i and p in _SMALL_WORDS) else p[:1].upper() + p[1:] for p in parts))
+    for i, word in enumerate(heading.split(" ")):
+        parts = []
+        for part in word.split("/"):
+            lower = part.lower()
+            if _VOWEL.search(lower) is None and any(ch.isalpha() for ch in part):
+                parts.append(part)
+            else:
+                parts.append(lower if (i and lower in _SMALL_WORDS) else lower[:1].upper() + lower[1:])
+        out.append("/".join(parts))
     return " ".join(out)
 
 

@@ -163,7 +163,7 @@ def test_html_role_heading_divs_bom_crlf_and_nbsp():
     policy = load_policy(DOCS / "polaris.html")
     assert (policy.title, policy.updated) == ("Polaris Fitness Privacy Notice", "1 October 2024")
     assert [(s.letter, s.title) for s in policy.sections][1:] == [
-        ("1", "What we collect"), ("2", "Cctv"), ("3", "Health information"), ("4", "Your rights"),
+        ("1", "What we collect"), ("2", "CCTV"), ("3", "Health information"), ("4", "Your rights"),
     ]  # fmt: skip
     assert policy.clause("2.p1").text.startswith("Our clubs use CCTV")
 

@@ -130,6 +130,9 @@ def test_mangled_entities_are_repaired():
         ("COLLECTION OF INFORMATION", "Collection of Information"),
         ("RIGHT TO ACCESS/CORRECT PERSONAL DATA", "Right to Access/Correct Personal Data"),
         ("THE END", "The End"),
+        ("CCTV", "CCTV"),
+        ("CCTV AND GDPR/SMS NOTICES", "CCTV and GDPR/SMS Notices"),
+        ("MY DATA (2024)", "My Data (2024)"),
     ],
 )
 def test_title_case(heading, title):
