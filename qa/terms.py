@@ -1,9 +1,15 @@
 """Defined terms and cross-references, detected from the policy text itself.
 
-A definition is a quoted, capitalised phrase in parentheses after the text it
-names: `bank account numbers, ... ("Account Information")`. A cross-reference
-names clause numbers (`B.1 to B.9 above`, `C.2 and C.3`) or a lettered
-paragraph (`paragraph D above`).
+A definition takes one of three forms:
+- a quoted, capitalised phrase in parentheses after the text it names:
+  `bank account numbers, ... ("Account Information")`;
+- a quoted phrase followed by "means" (or "refers to", "is defined as", "shall mean"):
+  `"Usage Data" means information about ...`;
+- a glossary entry, a clause that starts with a capitalised phrase and a colon or dash
+  and goes on for at least four words: `Device: A TinkerBox hub, sensor or robot ...`
+  (an HTML `<dt>` joined to its `<dd>` reads this way).
+A cross-reference names clause numbers (`B.1 to B.9 above`, `C.2 and C.3`) or a
+lettered paragraph (`paragraph D above`).
 """
 
 from __future__ import annotations
@@ -14,7 +20,12 @@ from dataclasses import dataclass
 from qa.types import Clause, Policy, Sentence
 
 _PAREN = re.compile(r"\(([^()]*)\)")
-_QUOTED_TERM = re.compile(r"[\"“]([A-Z][\w/&-]*(?: [A-Za-z][\w/&-]*){0,4})[\"”]")
+_TERM = r"[A-Z][\w/&-]*(?: [A-Za-z][\w/&-]*){0,4}"
+_QUOTED_TERM = re.compile(rf"[\"“]({_TERM})[\"”]")
+_MEANS = re.compile(rf"[\"“]({_TERM})[\"”],?\s+(?:means|refers to|is defined as|shall mean)\s+(\S.*)")
+# A capitalised word, then up to three more capitalised or small words: "Child Profile", "Terms of Use".
+_ENTRY = re.compile(r"^([A-Z][\w/&-]*(?: (?:[A-Z][\w/&-]*|of|and|the|for)){0,3})\s*(?::|\s[-–—])\s+(\S.*)", re.DOTALL)
+_ENTRY_MIN_WORDS = 4
 _INCLUDING = re.compile(r"\binclud(?:ing|es?)\b(?:,?\s*but\s+(?:is\s+)?not\s+limited\s+to,?)?\s*", re.I)
 _CLAUSE_REF = re.compile(r"\b([A-Z])\.(\d{1,2})(?:\s+(to|and|or|-|–)\s+([A-Z])\.(\d{1,2}))?\b")
 _SECTION_REF = re.compile(r"\b(?:paragraph|section|part)\s+([A-Z]|\d{1,2})\b(?!\.\d)", re.I)
@@ -33,6 +44,11 @@ class Definition:
     clause_id: str
     sentence: str
     gist: str
+
+
+def _first_words(text: str) -> str:
+    """The start of a definition that follows its term, at most 40 words, without closing punctuation."""
+    return " ".join(text.split()[:_GIST_WORDS]).rstrip(" .;:")
 
 
 def _gist(before: str) -> str:
@@ -62,16 +78,50 @@ def find_definitions(policy: Policy, sentences: tuple[Sentence, ...] | None = No
     """
     found: dict[str, Definition] = {}
     spans = _sentence_spans(policy, sentences)
+    glossary = _glossary(policy, spans)
     for clause in policy.clauses:
+        if clause.id in glossary:
+            found.setdefault(glossary[clause.id].term, glossary[clause.id])
         for start, end in spans[clause.id]:
             sentence = clause.text[start:end]
-            for paren in _PAREN.finditer(sentence):
-                for quoted in _QUOTED_TERM.finditer(paren.group(1)):
-                    term = quoted.group(1)
-                    if term not in found:
-                        gist = _gist(sentence[: paren.start()])
-                        found[term] = Definition(term, clause.id, sentence, gist)
+            for term, gist in _defined_in(sentence):
+                found.setdefault(term, Definition(term, clause.id, sentence, gist))
     return tuple(found.values())
+
+
+def _defined_in(sentence: str) -> list[tuple[str, str]]:
+    """(term, gist) for each parenthesised or "means" definition in one sentence, in order."""
+    defined = [
+        (quoted.group(1), _gist(sentence[: paren.start()]))
+        for paren in _PAREN.finditer(sentence)
+        for quoted in _QUOTED_TERM.finditer(paren.group(1))
+    ]
+    return defined + [(means.group(1), _first_words(means.group(2))) for means in _MEANS.finditer(sentence)]
+
+
+def _glossary(policy: Policy, spans: dict[str, list[tuple[int, int]]]) -> dict[str, Definition]:
+    """Clause id -> the definition of a glossary entry ("Device: A TinkerBox hub ...").
+
+    Entries count only in a section with at least two of them and no term twice: one
+    "Note: ..." is not a glossary, and rows that all start "Category: ..." are a table.
+    """
+    entries: dict[str, Definition] = {}
+    for clause in policy.clauses:
+        if not spans[clause.id]:
+            continue
+        start, end = spans[clause.id][0]
+        sentence = clause.text[start:end]
+        match = _ENTRY.match(sentence)
+        if match and len(match.group(2).split()) >= _ENTRY_MIN_WORDS:
+            entries[clause.id] = Definition(match.group(1), clause.id, sentence, _first_words(match.group(2)))
+    terms: dict[str, list[str]] = {}
+    for clause_id, entry in entries.items():
+        terms.setdefault(policy.clause(clause_id).section, []).append(entry.term)
+    return {
+        clause_id: entry
+        for clause_id, entry in entries.items()
+        if len(found := terms[policy.clause(clause_id).section]) >= 2 and len(set(found)) == len(found)
+    }
 
 
 def terms_used(clause: Clause, definitions: tuple[Definition, ...]) -> tuple[tuple[str, str], ...]:

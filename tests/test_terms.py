@@ -75,3 +75,47 @@ def test_definitions_from_stored_sentences_match_splitting_again(policy):
 
     sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
     assert find_definitions(policy, sentences) == find_definitions(policy)
+
+
+def test_glossary_entries_are_definitions():
+    """An HTML <dl> of terms: each <dt> joined to its <dd> starts a clause "Term: ..."."""
+    from pathlib import Path
+
+    from qa.parse import load_policy
+
+    policy = load_policy(Path(__file__).parent / "data" / "docs" / "tinkerbox.html")
+    definitions = find_definitions(policy)
+    assert [(d.term, d.clause_id) for d in definitions] == [
+        ("Device", "S1.p1"), ("Child Profile", "S1.p2"), ("Usage Data", "S1.p3"),
+    ]  # fmt: skip
+    assert definitions[0].gist == "A TinkerBox hub, sensor or robot connected to your home network"
+    assert terms_used(policy.clause("S4.p1"), definitions) == (("Usage Data", "S1.p3"),)
+
+
+def test_means_definitions():
+    policy = parse_policy(
+        '<p><b>1. TERMS</b></p><p>In this notice, "Usage Data" means information about how you use the app. '
+        "We also log errors.</p><p><b>2. USE</b></p><p>We study Usage Data to fix bugs.</p>"
+    )
+    definitions = find_definitions(policy)
+    assert [(d.term, d.clause_id, d.gist) for d in definitions] == [
+        ("Usage Data", "1.p1", "information about how you use the app")
+    ]
+    assert terms_used(policy.clause("2.p1"), definitions) == (("Usage Data", "1.p1"),)
+
+
+def test_a_lone_label_or_a_table_of_labels_is_not_a_glossary():
+    prose = "<p>We collect the data you give us when you create an account and when you buy something.</p>"
+    lone = parse_policy(
+        f"<p><b>1. NEWS</b></p><p>Note: this privacy policy was last updated in March 2024 after a review.</p>{prose}"
+    )
+    assert lone.clause("1.p1").text.startswith("Note: this privacy policy")
+    assert find_definitions(lone) == ()
+    rows = "".join(
+        f"<tr><td>{what} data</td><td>Kept for billing and for tax records, as the law requires</td></tr>"
+        for what in ("Account", "Payment")
+    )
+    head = "<thead><tr><th>Category</th><th>Retention</th></tr></thead>"
+    table = parse_policy(f"<p><b>1. DATA</b></p>{prose}<table>{head}<tbody>{rows}</tbody></table>")
+    assert [c.text.split(":")[0] for c in table.clauses][1:] == ["Category", "Category"]
+    assert find_definitions(table) == ()
