@@ -249,6 +249,32 @@ def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, p
     )
 
 
+def removable_choices(catalog: Catalog) -> list[tuple[str, str]]:
+    """The remove form's (label, name) pairs: every policy but the shipped one."""
+    return [choice for choice in policy_choices(catalog) if choice[1] != catalog.default]
+
+
+def remove_policy(name: str | None, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
+    """Remove added policy `name`: (status, removable choices, chosen name, chooser, header, policy view,
+    chat). A session that had it chosen goes back to the shipped policy; a refusal changes nothing else."""
+    unchanged = (gr.skip(), current, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+    if not name:
+        return render.notice_html("choose an added policy first", lead="Can’t remove that"), *unchanged
+    try:
+        catalog.remove(name)
+    except QAError as error:
+        return render.notice_html(str(error), lead="Can’t remove that"), *unchanged
+    removable = gr.update(choices=removable_choices(catalog), value=None)
+    if name != current:
+        chooser = gr.update(choices=policy_choices(catalog))
+        return render.removed_html(name), removable, current, chooser, gr.skip(), gr.skip(), gr.skip()
+    qa = catalog.get()
+    chat = [{"role": "assistant", "content": render.switched_html(qa.policy)}]
+    chooser = gr.update(choices=policy_choices(catalog), value=catalog.default)
+    header, view = render.header_html(qa.policy), render.policy_html(qa.policy)
+    return render.removed_html(name), removable, catalog.default, chooser, header, view, chat
+
+
 def _ask_tab(k_default: int) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.Button]]:
     """The chat (its trash icon clears it), question box, example questions and the k slider."""
     chatbot = gr.Chatbot(
@@ -311,6 +337,15 @@ def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
     return upload, name, button, status
 
 
+def _remove_form() -> tuple[gr.Dropdown, gr.Button, gr.HTML]:
+    """Remove an added policy: which one, the button, and what happened."""
+    gr.Markdown("Remove a policy added here or with `policyqa index`. The shipped policy stays.")
+    which = gr.Dropdown(choices=[], value=None, label="Added policy", filterable=False, elem_id="pqa-remove-choose")
+    button = gr.Button("Remove", variant="stop", elem_id="pqa-remove")
+    status = gr.HTML(elem_id="pqa-remove-status")
+    return which, button, status
+
+
 def build_app(catalog: Catalog) -> gr.Blocks:
     """The Blocks app over a `Catalog` of policies (shared by every session; each session chooses one)."""
     default = catalog.get()
@@ -333,6 +368,7 @@ def build_app(catalog: Catalog) -> gr.Blocks:
             if catalog.settings.allow_uploads:
                 with gr.Tab("Add a policy", id="add"):
                     upload, name, add, status = _add_tab()
+                    which, remove, removed = _remove_form()
 
         # One queue for every call into the shared model: a question at a time.
         private: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "qa"}
@@ -352,6 +388,9 @@ def build_app(catalog: Catalog) -> gr.Blocks:
             def add_file(file: str | None, name: str, current: str, progress: gr.Progress = gr.Progress()):  # noqa: ANN202, B008
                 return add_policy(file, name, current, catalog=catalog, progress=progress)
 
+            def removable() -> Any:
+                return gr.update(choices=removable_choices(catalog))
+
             # Indexing has its own queue, so questions are answered while a policy is being added.
             add.click(
                 add_file,
@@ -359,7 +398,9 @@ def build_app(catalog: Catalog) -> gr.Blocks:
                 [status, *views, tabs],
                 api_visibility="private",
                 concurrency_id="add",
-            )
+            ).then(removable, None, which, **private)
+            demo.load(removable, None, which, **private)
+            remove.click(partial(remove_policy, catalog=catalog), [which, current], [removed, which, *views], **private)
 
         def ask(question: str, k: int = default.settings.k, policy: str | None = None) -> dict[str, Any]:
             """Cited clauses for `question` about `policy` (a name from `policyqa list`; None: the shipped

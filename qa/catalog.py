@@ -2,7 +2,7 @@
 
 `Catalog.get(name)` loads a policy of the library on first use; `Catalog.add`
 brings in a new policy file (checked, copied, indexed with progress) and makes
-it available to every session at once.
+it available to every session at once; `Catalog.remove` takes an added one out.
 """
 
 from __future__ import annotations
@@ -12,7 +12,15 @@ from pathlib import Path
 
 from qa.answer import PolicyQA, index_policy
 from qa.embed import Embedder, create_embedder
-from qa.library import PolicyFile, PolicyInfo, check_policy_file, default_name, import_policy, list_policies
+from qa.library import (
+    PolicyFile,
+    PolicyInfo,
+    check_policy_file,
+    default_name,
+    import_policy,
+    list_policies,
+    remove_policy,
+)
 from qa.settings import Settings
 from qa.store import Progress, Store, no_progress, sha256_bytes
 
@@ -52,6 +60,13 @@ class Catalog:
             settings, store = add_policy(checked, self.settings, self.embedder, progress)
             self._loaded[name] = PolicyQA.over(store, self.embedder, settings)
             return self._loaded[name]
+
+
+    def remove(self, name: str) -> None:
+        """Remove added policy `name` from the library and from memory (`qa.library.remove_policy`)."""
+        with self._lock:
+            remove_policy(name, self.settings)
+            self._loaded.pop(name, None)
 
 
 def add_policy(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from qa.errors import InvalidQuestion, PolicyError, QAError
-from qa.library import check_policy_file, list_policies, settings_for
+from qa.library import check_policy_file, list_policies, remove_policy, settings_for
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("path", nargs="?", help="an .html, .md or .txt policy file to add (needs --name)")
     index.add_argument("--name", metavar="NAME", help="the policy's name, e.g. acme-cloud")
     commands.add_parser("list", help="list the policies and whether they are indexed")
+    remove = commands.add_parser("remove", help="remove an added policy: its file and its index")
+    remove.add_argument("name", help="the policy's name, as `policyqa list` shows it")
     evaluate = commands.add_parser("eval", help="score retrieval on a question set or PolicyQA file")
     evaluate.add_argument("questions", nargs="?", help="a questions .jsonl file, such as eval/questions.jsonl")
     evaluate.add_argument(
@@ -157,6 +159,12 @@ def _list(settings: Settings) -> int:
     return 0
 
 
+def _remove(args: argparse.Namespace, settings: Settings) -> int:
+    remove_policy(args.name, settings)
+    print(f"removed {args.name} (its policy file and its index)")
+    return 0
+
+
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa.evaluate import run_cli
 
@@ -177,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _index(args, settings)
         if args.command == "list":
             return _list(settings)
+        if args.command == "remove":
+            return _remove(args, settings)
         return _eval(args, settings)
     except QAError as error:
         print(f"policyqa: error: {one_line(str(error))}", file=sys.stderr)

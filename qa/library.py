@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -134,6 +135,19 @@ def import_policy(checked: PolicyFile, settings: Settings) -> Settings:
         out.write(checked.data)
     os.replace(temporary, target)
     return replace(settings, policy_path=target, index_dir=index_root(settings) / name)
+
+
+def remove_policy(name: str, settings: Settings) -> None:
+    """Take an added policy out of the library: its file, then its index. The shipped one stays."""
+    if name == default_name(settings):
+        raise PolicyError(f"{name!r} is the shipped policy; it cannot be removed")
+    source = source_of(check_name(name), settings)
+    if source is None:
+        known = ", ".join(info.name for info in list_policies(settings)[1:]) or "none"
+        raise PolicyError(f"no added policy named {name!r} (added: {known}); see: policyqa list")
+    source.unlink()
+    # subtle: the file goes first, so a policy whose index could not be deleted is no longer listed.
+    shutil.rmtree(index_root(settings) / name, ignore_errors=True)
 
 
 def list_policies(settings: Settings) -> list[PolicyInfo]:

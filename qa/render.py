@@ -297,6 +297,11 @@ def added_html(name: str, policy: Policy) -> str:
     )
 
 
+def removed_html(name: str) -> str:
+    """The remove form's note once an added policy is gone."""
+    return f'<p class="pqa-info" role="status">Removed <strong>{text_html(name)}</strong>: its file and its index.</p>'
+
+
 def _clause_html(clause: Clause) -> str:
     label = clause.id if clause.number is not None else f"¶{clause.id.split('.p')[-1]}"
     return (

@@ -191,6 +191,44 @@ def test_choose_switches_header_policy_view_and_chat(fake_catalog):
     assert len(chat) == 1 and "Now answering from" in chat[0]["content"]
 
 
+def test_remove_the_chosen_policy_goes_back_to_the_shipped_one(fake_catalog):
+    app.add_policy(str(DATA / "docs" / "acme.md"), "acme", "alibaba-2015", catalog=fake_catalog, progress=Progress())
+    assert app.removable_choices(fake_catalog) == [("Acme Cloud Privacy Policy · acme", "acme")]
+    status, removable, current, chooser, header, policy_view, chat = app.remove_policy(
+        "acme", "acme", catalog=fake_catalog
+    )
+    assert "Removed <strong>acme</strong>" in status
+    assert removable["choices"] == [] and removable["value"] is None
+    assert current == "alibaba-2015" and chooser["value"] == "alibaba-2015"
+    assert [name for _, name in chooser["choices"]] == ["alibaba-2015"]
+    assert "November 2015" in header and 'id="clause-C.6"' in policy_view
+    assert "Now answering from" in chat[0]["content"]
+    # Another session that still has it chosen is told, not crashed.
+    history, _ = app.respond_from("cookies?", [], 3, "acme", catalog=fake_catalog)
+    assert "no policy named &#x27;acme&#x27;" in history[-1]["content"]
+
+
+def test_remove_another_policy_keeps_this_sessions_choice(fake_catalog):
+    for name in ("acme", "northwind"):
+        source = DATA / "docs" / f"{name}.{'md' if name == 'acme' else 'html'}"
+        app.add_policy(str(source), name, "alibaba-2015", catalog=fake_catalog, progress=Progress())
+    status, removable, current, chooser, *rest = app.remove_policy("acme", "northwind", catalog=fake_catalog)
+    assert "Removed" in status and [name for _, name in removable["choices"]] == ["northwind"]
+    assert current == "northwind" and "value" not in chooser
+    assert [name for _, name in chooser["choices"]] == ["alibaba-2015", "northwind"]
+    assert all(isinstance(v, type(app.gr.skip())) for v in rest)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [(None, "choose an added policy first"), ("alibaba-2015", "cannot be removed")]
+)
+def test_remove_refusals_change_nothing(fake_catalog, name, message):
+    status, removable, current, *rest = app.remove_policy(name, "alibaba-2015", catalog=fake_catalog)
+    assert 'class="pqa-notice"' in status and message in status and current == "alibaba-2015"
+    assert all(isinstance(v, type(app.gr.skip())) for v in [removable, *rest])
+    assert fake_catalog.settings.policy_path.exists()
+
+
 def test_choosing_a_policy_that_cannot_load_keeps_the_current_one(fake_catalog):
     (fake_catalog.settings.policy_path.parent / "broken.txt").write_bytes(b"\xff\xfe not utf-8")
     current, chooser, header, _, chat = app.choose("broken", "alibaba-2015", catalog=fake_catalog)

@@ -46,11 +46,17 @@ def chromium_path() -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(chromium_path, real_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app over tmp copies of the shipped index and policy (policies added in the page land there too)."""
-    policy = tmp_path_factory.mktemp("browser-policies") / POLICY_PATH.name
-    shutil.copyfile(POLICY_PATH, policy)
-    env = {"POLICYQA_INDEX_DIR": str(real_index_dir), "POLICYQA_POLICY_PATH": str(policy)}
+def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's library of policy files: a tmp copy of the shipped one (policies added in the page land here)."""
+    folder = tmp_path_factory.mktemp("browser-policies")
+    shutil.copyfile(POLICY_PATH, folder / POLICY_PATH.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium_path, real_index_dir: Path, policy_dir: Path) -> Iterator[str]:
+    """The app over tmp copies of the shipped index and policy."""
+    env = {"POLICYQA_INDEX_DIR": str(real_index_dir), "POLICYQA_POLICY_PATH": str(policy_dir / POLICY_PATH.name)}
     with running_app({**os.environ, **env}, timeout=180) as app:
         yield app.url
 
@@ -248,6 +254,26 @@ def test_add_a_policy_ask_it_then_choose_the_shipped_one_again(browser, app_url,
         later.page.get_by_role("option", name="northwind").first.wait_for(timeout=10_000)
     finally:
         later.context.close()
+
+
+def test_remove_an_added_policy(policy_dir, browser, app_url):
+    shutil.copyfile(DATA / "docs" / "zephyr.md", policy_dir / "zephyr.md")  # as `policyqa index` would add it
+    visit = Visit(browser, app_url)  # a page load lists the policies anew
+    try:
+        page = visit.page
+        page.get_by_role("tab", name="Add a policy").click()
+        page.locator("#pqa-remove-choose input").click()
+        page.get_by_role("option", name="zephyr").first.click()
+        page.locator("#pqa-remove").click()
+        page.locator("#pqa-remove-status .pqa-info").wait_for(timeout=ANSWER_TIMEOUT_MS)
+        assert "Removed zephyr" in page.locator("#pqa-remove-status").inner_text()
+        assert not (policy_dir / "zephyr.md").exists()
+        page.locator("#pqa-choose input").click()
+        options = page.get_by_role("option").all_inner_texts()
+        assert [o for o in options if "alibaba-2015" in o] and not [o for o in options if "zephyr" in o], options
+        assert visit.dialogs == []
+    finally:
+        visit.context.close()
 
 
 def test_phone_width_has_no_sideways_scrolling(browser, app_url):

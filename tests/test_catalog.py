@@ -38,6 +38,17 @@ def test_adding_again_replaces_the_policy(catalog, tmp_path):
     assert [i.name for i in catalog.policies()] == ["policy", "acme"]
 
 
+def test_removed_policy_is_gone_from_memory_and_library(catalog):
+    catalog.add(DATA / "docs" / "acme.md", "acme")
+    catalog.remove("acme")
+    assert [i.name for i in catalog.policies()] == ["policy"]
+    with pytest.raises(PolicyError, match="no policy named 'acme'"):
+        catalog.get("acme")
+    with pytest.raises(PolicyError, match="cannot be removed"):
+        catalog.remove("policy")
+    assert catalog.get().policy.clauses  # the shipped one still answers
+
+
 def test_loaded_policies_answer_while_another_is_being_indexed(catalog):
     default = catalog.get()
     started, release = threading.Event(), threading.Event()

@@ -45,6 +45,11 @@ def test_add_list_and_ask_another_policy(home):
     assert (top["clause_id"], top["citation"]) == ("D.p1", "§D ¶1 Data Retention")
     default = run("ask", "Who can see my bank details?", "--json", "-k", "1", home=home)
     assert json.loads(default.stdout)["hits"][0]["clause_id"] == "C.6"
+    removed = run("remove", "acme-cloud", home=home)
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout.strip() == "removed acme-cloud (its policy file and its index)"
+    assert [line.split()[0] for line in run("list", home=home).stdout.splitlines()] == ["alibaba-2015"]
+    assert not (home / "index" / "acme-cloud").exists()
 
 
 @pytest.mark.parametrize(
@@ -54,6 +59,8 @@ def test_add_list_and_ask_another_policy(home):
         (("ask", "cookies?", "--policy", "../x"), "is not allowed"),
         (("index", str(DATA / "docs" / "acme.md")), "needs a name"),
         (("index", str(DATA / "policyqa-slice.json"), "--name", "x"), "unsupported file type"),
+        (("remove", "alibaba-2015"), "cannot be removed"),
+        (("remove", "nope"), "no added policy named 'nope'"),
     ],
 )
 def test_bad_policy_arguments_are_one_line(home, args, message):

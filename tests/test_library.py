@@ -4,7 +4,14 @@ import pytest
 
 from qa.answer import PolicyQA
 from qa.errors import PolicyError
-from qa.library import MAX_POLICY_BYTES, check_policy_file, import_policy, list_policies, settings_for
+from qa.library import (
+    MAX_POLICY_BYTES,
+    check_policy_file,
+    import_policy,
+    list_policies,
+    remove_policy,
+    settings_for,
+)
 from tests.conftest import DATA
 
 
@@ -46,3 +53,27 @@ def test_files_are_type_and_size_checked(tmp_path, fake_settings):
         check_policy_file(big, "big", fake_settings)
     with pytest.raises(PolicyError, match="cannot read"):
         check_policy_file(tmp_path / "missing.txt", "m", fake_settings)
+
+
+def test_remove_takes_out_the_file_and_the_index(fake_settings, fake_embedder):
+    acme = import_policy(check_policy_file(DATA / "docs" / "acme.md", "acme-cloud", fake_settings), fake_settings)
+    PolicyQA.load("acme-cloud", settings=fake_settings, embedder=fake_embedder)
+    assert acme.policy_path.exists() and acme.index_dir.exists()
+    remove_policy("acme-cloud", fake_settings)
+    assert not acme.policy_path.exists() and not acme.index_dir.exists()
+    assert [i.name for i in list_policies(fake_settings)] == ["policy"]
+    assert fake_settings.policy_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("policy", "shipped policy; it cannot be removed"),
+        ("nope", "no added policy named 'nope'"),
+        ("../x", "not allowed"),
+    ],
+)
+def test_remove_refuses_the_shipped_unknown_or_bad_names(fake_settings, name, message):
+    with pytest.raises(PolicyError, match=message):
+        remove_policy(name, fake_settings)
+    assert fake_settings.policy_path.exists()
