@@ -257,13 +257,17 @@ def removable_choices(catalog: Catalog) -> list[tuple[str, str]]:
 def remove_policy(name: str | None, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
     """Remove added policy `name`: (status, removable choices, chosen name, chooser, header, policy view,
     chat). A session that had it chosen goes back to the shipped policy; a refusal changes nothing else."""
-    unchanged = (gr.skip(), current, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+    # The list is refreshed even then: another tab may have removed a policy meanwhile.
+    unchanged = (gr.update(choices=removable_choices(catalog)), current, gr.skip(), gr.skip(), gr.skip(), gr.skip())
     if not name:
         return render.notice_html("choose an added policy first", lead="Can’t remove that"), *unchanged
     try:
         catalog.remove(name)
     except QAError as error:
         return render.notice_html(str(error), lead="Can’t remove that"), *unchanged
+    except Exception as error:
+        log_event("remove_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
+        return render.notice_html(INTERNAL_ERROR, lead="Can’t remove that"), *unchanged
     removable = gr.update(choices=removable_choices(catalog), value=None)
     if name != current:
         chooser = gr.update(choices=policy_choices(catalog))
@@ -346,6 +350,34 @@ def _remove_form() -> tuple[gr.Dropdown, gr.Button, gr.HTML]:
     return which, button, status
 
 
+def _wire_library(
+    demo: gr.Blocks,
+    catalog: Catalog,
+    add_form: tuple[gr.File, gr.Textbox, gr.Button, gr.HTML],
+    remove_form: tuple[gr.Dropdown, gr.Button, gr.HTML],
+    views: list[Any],
+    tabs: gr.Tabs,
+) -> None:
+    """The Add a policy tab's events: add (with progress), remove, and the list of removable policies."""
+    upload, name, add, status = add_form
+    which, remove, removed = remove_form
+
+    def add_file(file: str | None, name: str, current: str, progress: gr.Progress = gr.Progress()):  # noqa: ANN202, B008
+        return add_policy(file, name, current, catalog=catalog, progress=progress)
+
+    def removable() -> Any:
+        return gr.update(choices=removable_choices(catalog))
+
+    # Adding and removing share a queue of their own: questions are answered while a policy is indexed,
+    # and a removal waits for an indexing run to end instead of holding up the questions behind it.
+    library: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "add"}
+    add.click(add_file, [upload, name, views[0]], [status, *views, tabs], **library).then(
+        removable, None, which, **library
+    )
+    demo.load(removable, None, which, **library)
+    remove.click(partial(remove_policy, catalog=catalog), [which, views[0]], [removed, which, *views], **library)
+
+
 def build_app(catalog: Catalog) -> gr.Blocks:
     """The Blocks app over a `Catalog` of policies (shared by every session; each session chooses one)."""
     default = catalog.get()
@@ -384,23 +416,7 @@ def build_app(catalog: Catalog) -> gr.Blocks:
         views = [current, chooser, header, policy_view, chatbot]
         chooser.input(partial(choose, catalog=catalog), [chooser, current], views, **private)
         if catalog.settings.allow_uploads:
-
-            def add_file(file: str | None, name: str, current: str, progress: gr.Progress = gr.Progress()):  # noqa: ANN202, B008
-                return add_policy(file, name, current, catalog=catalog, progress=progress)
-
-            def removable() -> Any:
-                return gr.update(choices=removable_choices(catalog))
-
-            # Indexing has its own queue, so questions are answered while a policy is being added.
-            add.click(
-                add_file,
-                [upload, name, current],
-                [status, *views, tabs],
-                api_visibility="private",
-                concurrency_id="add",
-            ).then(removable, None, which, **private)
-            demo.load(removable, None, which, **private)
-            remove.click(partial(remove_policy, catalog=catalog), [which, current], [removed, which, *views], **private)
+            _wire_library(demo, catalog, (upload, name, add, status), (which, remove, removed), views, tabs)
 
         def ask(question: str, k: int = default.settings.k, policy: str | None = None) -> dict[str, Any]:
             """Cited clauses for `question` about `policy` (a name from `policyqa list`; None: the shipped

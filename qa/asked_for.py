@@ -14,7 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|sixty|ninety)"
+_NUMBER = (
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
+    r"|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)(?:\s*\(\d+\))?"
+)
 _UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)"
 
 
@@ -30,12 +33,17 @@ class AskedFor:
 
 PERIOD = AskedFor(
     name="period",
-    question=re.compile(rf"\bhow (?:long|soon|quickly)\b|\bhow many {_UNIT}|\bwithin how\b", re.IGNORECASE),
+    question=re.compile(
+        rf"\bhow (?:long|soon|quickly)\b|\bhow many (?:business |calendar |working )?{_UNIT}|\bwithin how\b",
+        re.IGNORECASE,
+    ),
     evidence=re.compile(
         rf"\b(?:{_NUMBER}|a|an|several|a few)[\s-]+(?:business |calendar |working )?{_UNIT}\b"
         r"|\bas long as\b|\bperiods?\b|\bretention\b|\bdurations?\b|\bindefinite(?:ly)?\b|\bpermanent(?:ly)?\b"
         r"|\buntil\b|\bexpir(?:e|es|ed|y|ation)\b|\bpromptly\b|\bimmediately\b|\breasonable time\b"
-        r"|\bno longer (?:than|needed|necessary|required)\b",
+        r"|\bno longer (?:than|needed|necessary|required)\b|\bwithout undue delay\b"
+        r"|\bas soon as (?:reasonably )?(?:practicable|possible)\b"
+        r"|\bwhile your account (?:is|remains) (?:active|open)\b",
         re.IGNORECASE,
     ),
     missing="None of the closest clauses states a time period.",
@@ -44,14 +52,17 @@ PERIOD = AskedFor(
 AMOUNT = AskedFor(
     name="amount",
     question=re.compile(
-        r"\bhow much\b[^?.]*\b(?:cost|costs|pay|charge|charged|charges|fee|fees|price|money|make|earn|worth)\b"
-        r"|\bwhat (?:is|are) the (?:\w+ ){0,2}(?:fees?|prices?|costs?)\b",
+        r"\bhow much (?:money\b|(?:do|does|did|will|would|is|are|can|could|should)\b[^?.]*"
+        r"\b(?:cost|costs|pay|charge|charges|fee|fees|price|make|earn|worth)\b)"
+        r"|\bwhat(?:'s| is| are) the (?:\w+ ){0,2}(?:fees?|prices?|costs?)\b",
         re.IGNORECASE,
     ),
     evidence=re.compile(
-        r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|euros?|pounds?|rmb|yuan|cents?)\b"
-        r"|\b(?:free of charge|no charge|without charge|at no cost|no fee|(?:a|any|reasonable|administrative|"
-        r"nominal|small|processing) fees?)\b",
+        r"[$€£¥]\s?\d|\d\s?[€£¥]|\b(?:usd|eur|gbp|rmb|cny|hk\$)\s?\d"
+        r"|\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars?|euros?|pounds?|rmb|yuan|cents?)\b"
+        r"|\b(?:free of charge|without charge|for free|(?:do|does|will) not charge"
+        r"|no (?:additional )?(?:cost|charge|fee)s?|at no (?:additional )?cost"
+        r"|(?:a|any|reasonable|administrative|nominal|small|processing) fees?)\b",
         re.IGNORECASE,
     ),
     missing="None of the closest clauses states an amount or a fee.",

@@ -19,6 +19,10 @@ _TOC_TITLE = re.compile(
 )
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
 _VOWEL = re.compile(r"[aeiouy]")
+# Abbreviations with a vowel, common in privacy policies, which no rule can tell from words.
+_ABBREVIATIONS = frozenset(
+    "AI API CCPA COPPA CPRA DPA DPO EEA EU FAQ HIPAA ICO ID IP IT OS PIPEDA UK UAE US USA".split()  # noqa: SIM905
+)
 
 
 @dataclass(frozen=True)
@@ -60,14 +64,14 @@ def is_sentence(block: Block) -> bool:
 def title_case(heading: str) -> str:
     """'RIGHT TO ACCESS/CORRECT PERSONAL DATA' -> 'Right to Access/Correct Personal Data'.
 
-    A word without a vowel is an abbreviation and stays as written: 'CCTV AND GDPR' -> 'CCTV and GDPR'.
+    A word without a vowel, or a known abbreviation, stays as written: 'CCTV AND EU DATA' -> 'CCTV and EU Data'.
     """
     out = []
     for i, word in enumerate(heading.split(" ")):
         parts = []
         for part in word.split("/"):
             lower = part.lower()
-            if _VOWEL.search(lower) is None and any(ch.isalpha() for ch in part):
+            if part in _ABBREVIATIONS or (_VOWEL.search(lower) is None and any(ch.isalpha() for ch in part)):
                 parts.append(part)
             else:
                 parts.append(lower if (i and lower in _SMALL_WORDS) else lower[:1].upper() + lower[1:])

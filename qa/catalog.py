@@ -12,14 +12,17 @@ from pathlib import Path
 
 from qa.answer import PolicyQA, index_policy
 from qa.embed import Embedder, create_embedder
+from qa.errors import PolicyError
 from qa.library import (
     PolicyFile,
     PolicyInfo,
+    check_name,
     check_policy_file,
     default_name,
     import_policy,
     list_policies,
     remove_policy,
+    source_of,
 )
 from qa.settings import Settings
 from qa.store import Progress, Store, no_progress, sha256_bytes
@@ -43,6 +46,11 @@ class Catalog:
     def get(self, name: str | None = None) -> PolicyQA:
         """Policy `name` (None: the default), loaded (and indexed if need be) on first use."""
         name = name or self.default
+        if name != self.default and source_of(check_name(name), self.settings) is None:
+            # subtle: also when `policyqa remove` took it out while this process had it loaded.
+            self._loaded.pop(name, None)
+            known = ", ".join(info.name for info in self.policies())
+            raise PolicyError(f"no policy named {name!r} (it may have been removed); choose one of: {known}")
         loaded = self._loaded.get(name)
         if loaded is not None:
             return loaded
@@ -60,7 +68,6 @@ class Catalog:
             settings, store = add_policy(checked, self.settings, self.embedder, progress)
             self._loaded[name] = PolicyQA.over(store, self.embedder, settings)
             return self._loaded[name]
-
 
     def remove(self, name: str) -> None:
         """Remove added policy `name` from the library and from memory (`qa.library.remove_policy`)."""

@@ -145,7 +145,10 @@ def remove_policy(name: str, settings: Settings) -> None:
     if source is None:
         known = ", ".join(info.name for info in list_policies(settings)[1:]) or "none"
         raise PolicyError(f"no added policy named {name!r} (added: {known}); see: policyqa list")
-    source.unlink()
+    try:
+        source.unlink()
+    except OSError as error:
+        raise PolicyError(f"cannot delete {source}: {error.strerror}; check its permissions and try again") from None
     # subtle: the file goes first, so a policy whose index could not be deleted is no longer listed.
     shutil.rmtree(index_root(settings) / name, ignore_errors=True)
 

@@ -25,7 +25,7 @@ from qa.types import Clause, Policy, Section
 
 # Part of every store's manifest: bump it when parsing or sentence splitting gives other clauses or
 # sentences for the same document, so stores built before are rebuilt (2: readers and numbering of
-# other policies' HTML and Markdown reworked; 3: all-caps abbreviations in headings kept, "CCTV" not "Cctv").
+# other policies' HTML and Markdown reworked; 3: abbreviations in all-caps headings kept, "CCTV" not "Cctv").
 PARSER_VERSION = 3
 _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(\S.*)$", re.DOTALL)
 # "3.1 We sell ..." in section 3: the section's own number, then the clause's; the text starts a sentence.

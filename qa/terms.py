@@ -5,7 +5,8 @@ A definition takes one of three forms:
   `bank account numbers, ... ("Account Information")`;
 - a quoted phrase followed by "means" (or "refers to", "is defined as", "shall mean"):
   `"Usage Data" means information about ...`;
-- a glossary entry, a clause that starts with a capitalised phrase and a colon or dash
+- a glossary entry, in a section titled like a glossary ("Definitions", "Key terms",
+  "Interpretation"), a clause that starts with a capitalised phrase and a colon or dash
   and goes on for at least four words: `Device: A TinkerBox hub, sensor or robot ...`
   (an HTML `<dt>` joined to its `<dd>` reads this way).
 A cross-reference names clause numbers (`B.1 to B.9 above`, `C.2 and C.3`) or a
@@ -26,6 +27,7 @@ _MEANS = re.compile(rf"[\"“]({_TERM})[\"”],?\s+(?:means|refers to|is defined
 # A capitalised word, then up to three more capitalised or small words: "Child Profile", "Terms of Use".
 _ENTRY = re.compile(r"^([A-Z][\w/&-]*(?: (?:[A-Z][\w/&-]*|of|and|the|for)){0,3})\s*(?::|\s[-–—])\s+(\S.*)", re.DOTALL)
 _ENTRY_MIN_WORDS = 4
+_GLOSSARY_TITLE = re.compile(r"defin|glossar|\bterms\b|interpret|meaning", re.IGNORECASE)
 _INCLUDING = re.compile(r"\binclud(?:ing|es?)\b(?:,?\s*but\s+(?:is\s+)?not\s+limited\s+to,?)?\s*", re.I)
 _CLAUSE_REF = re.compile(r"\b([A-Z])\.(\d{1,2})(?:\s+(to|and|or|-|–)\s+([A-Z])\.(\d{1,2}))?\b")
 _SECTION_REF = re.compile(r"\b(?:paragraph|section|part)\s+([A-Z]|\d{1,2})\b(?!\.\d)", re.I)
@@ -102,12 +104,13 @@ def _defined_in(sentence: str) -> list[tuple[str, str]]:
 def _glossary(policy: Policy, spans: dict[str, list[tuple[int, int]]]) -> dict[str, Definition]:
     """Clause id -> the definition of a glossary entry ("Device: A TinkerBox hub ...").
 
-    Entries count only in a section with at least two of them and no term twice: one
-    "Note: ..." is not a glossary, and rows that all start "Category: ..." are a table.
+    Entries count only in a section titled like a glossary, with at least two of them and no
+    term twice: "Email: write to privacy@..." under "Contact us" is not a definition, nor are
+    table rows that all start "Category: ...".
     """
     entries: dict[str, Definition] = {}
     for clause in policy.clauses:
-        if not spans[clause.id]:
+        if not spans[clause.id] or not _GLOSSARY_TITLE.search(clause.section_title):
             continue
         start, end = spans[clause.id][0]
         sentence = clause.text[start:end]

@@ -225,7 +225,8 @@ def test_remove_another_policy_keeps_this_sessions_choice(fake_catalog):
 def test_remove_refusals_change_nothing(fake_catalog, name, message):
     status, removable, current, *rest = app.remove_policy(name, "alibaba-2015", catalog=fake_catalog)
     assert 'class="pqa-notice"' in status and message in status and current == "alibaba-2015"
-    assert all(isinstance(v, type(app.gr.skip())) for v in [removable, *rest])
+    assert removable["choices"] == [] and "value" not in removable  # the list is refreshed, the choice kept
+    assert all(isinstance(v, type(app.gr.skip())) for v in rest)
     assert fake_catalog.settings.policy_path.exists()
 
 

@@ -22,6 +22,11 @@ from qa.asked_for import AMOUNT, PERIOD, asked_for, unstated
         ("How much of my data do you collect?", None),  # "how much" without cost: a quantity, not checked
         ("Will I be charged a fee for a data access request?", None),  # yes or no
         ("How do you use cookies?", None),
+        ("How much personal information do you collect when I make a purchase?", None),  # a quantity
+        ("How much of my data is shared when I pay with a credit card?", None),
+        ("How many business days until you answer?", "period"),
+        ("What's the fee for a copy of my data?", "amount"),
+        ("How much do I pay for a membership?", "amount"),
         ("When does an amended policy take effect?", None),
         ("", None),
     ],
@@ -41,6 +46,11 @@ def test_kind_asked_for(question, kind):
         ("The retention period depends on the law.", True),
         ("We answer within a reasonable time.", True),
         ("Cookies expire when you close the browser.", True),
+        ("We reply within thirty (30) days.", True),
+        ("Backups are overwritten after fourteen days.", True),
+        ("We tell you of a breach without undue delay.", True),
+        ("We delete it as soon as reasonably practicable.", True),
+        ("We keep it while your account is active.", True),
         ("We record and retain details of users' activities on the Sites.", False),
         ("We may share your Account Information with banks.", False),
         ("We will keep it safe for you.", False),
@@ -56,6 +66,10 @@ def test_period_evidence(text, states):
         ("We may charge a reasonable fee for processing your request.", True),
         ("Membership costs $2,999 a year.", True),
         ("It costs 100 dollars.", True),
+        ("The annual fee is RMB 100.", True),
+        ("A copy costs 50 €.", True),
+        ("We do not charge for access requests.", True),
+        ("You can use the basic plan for free.", True),
         ("We provide this service free of charge.", True),
         ("We may charge you.", False),  # that there is a charge, not what it is
         ("We collect payment and billing details.", False),

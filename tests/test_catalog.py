@@ -13,7 +13,7 @@ from qa.answer import PolicyQA
 from qa.catalog import Catalog, add_policy
 from qa.cli import main
 from qa.errors import PolicyError
-from qa.library import check_policy_file, list_policies
+from qa.library import check_policy_file, list_policies, remove_policy
 from tests.conftest import DATA, KeywordEmbedder
 
 
@@ -47,6 +47,13 @@ def test_removed_policy_is_gone_from_memory_and_library(catalog):
     with pytest.raises(PolicyError, match="cannot be removed"):
         catalog.remove("policy")
     assert catalog.get().policy.clauses  # the shipped one still answers
+
+
+def test_a_policy_removed_from_the_library_behind_its_back_is_not_served(catalog):
+    catalog.add(DATA / "docs" / "acme.md", "acme")
+    remove_policy("acme", catalog.settings)  # as `policyqa remove acme` in another process
+    with pytest.raises(PolicyError, match="no policy named 'acme' \\(it may have been removed\\)"):
+        catalog.get("acme")
 
 
 def test_loaded_policies_answer_while_another_is_being_indexed(catalog):

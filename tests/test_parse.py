@@ -133,6 +133,7 @@ def test_mangled_entities_are_repaired():
         ("CCTV", "CCTV"),
         ("CCTV AND GDPR/SMS NOTICES", "CCTV and GDPR/SMS Notices"),
         ("MY DATA (2024)", "My Data (2024)"),
+        ("YOUR CCPA RIGHTS IN THE EEA/UK", "Your CCPA Rights in the EEA/UK"),
     ],
 )
 def test_title_case(heading, title):

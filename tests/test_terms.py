@@ -104,10 +104,21 @@ def test_means_definitions():
     assert terms_used(policy.clause("2.p1"), definitions) == (("Usage Data", "1.p1"),)
 
 
+def test_labelled_contact_details_are_not_a_glossary():
+    policy = parse_policy(
+        "<p><b>1. CONTACT US</b></p><p>Address: Acme Inc, 1 Main Street, Springfield, IL 62704.</p>"
+        "<p>Email: write to privacy@acme.example and we will reply.</p>"
+        "<p><b>2. USE</b></p><p>We use your Email and Address to send you receipts for every order.</p>"
+    )
+    assert [c.text.split(":")[0] for c in policy.clauses[:2]] == ["Address", "Email"]
+    assert find_definitions(policy) == ()
+
+
 def test_a_lone_label_or_a_table_of_labels_is_not_a_glossary():
     prose = "<p>We collect the data you give us when you create an account and when you buy something.</p>"
     lone = parse_policy(
-        f"<p><b>1. NEWS</b></p><p>Note: this privacy policy was last updated in March 2024 after a review.</p>{prose}"
+        "<p><b>1. DEFINITIONS</b></p><p>Note: this privacy policy was last updated in March 2024 after a review.</p>"
+        + prose
     )
     assert lone.clause("1.p1").text.startswith("Note: this privacy policy")
     assert find_definitions(lone) == ()
@@ -116,6 +127,6 @@ def test_a_lone_label_or_a_table_of_labels_is_not_a_glossary():
         for what in ("Account", "Payment")
     )
     head = "<thead><tr><th>Category</th><th>Retention</th></tr></thead>"
-    table = parse_policy(f"<p><b>1. DATA</b></p>{prose}<table>{head}<tbody>{rows}</tbody></table>")
+    table = parse_policy(f"<p><b>1. KEY TERMS</b></p>{prose}<table>{head}<tbody>{rows}</tbody></table>")
     assert [c.text.split(":")[0] for c in table.clauses][1:] == ["Category", "Category"]
     assert find_definitions(table) == ()
