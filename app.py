@@ -52,91 +52,18 @@ Message = dict[str, Any]  # {"role": "user" | "assistant", "content": html, ...}
 SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "sans-serif")
 MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
 
-# Layout of the Gradio page around our markup; `render.STYLESHEET` styles the markup itself.
-PAGE_CSS = """
-.gradio-container { max-width: 980px !important; margin: 0 auto !important; }
-#pqa-header h1 { font-size: 1.45rem; margin: 0.1rem 0 0.15rem; }
-#pqa-header h1 span { font-weight: 400; font-size: 1rem; color: var(--body-text-color-subdued); }
-#pqa-header p { margin: 0; color: var(--body-text-color-subdued); font-size: 0.92rem; }
-#pqa-chat .message-wrap { padding-top: 2.4rem; }
-#pqa-examples { gap: 6px; }
-#pqa-examples button { flex: 0 1 auto !important; min-width: 0 !important; }
-@media (max-width: 640px) {
-  #pqa-header h1 { font-size: 1.2rem; }
-  #pqa-header p { font-size: 0.85rem; }
-  #pqa-chat { height: 42vh !important; min-height: 280px !important; }
-  #pqa-chat .message-row { margin-left: 0 !important; margin-right: 0 !important; }
-  #pqa-chat .message-row.bot-row, #pqa-chat .message { max-width: 100% !important; }
-}
-"""
-# subtle: Gradio nests `css` rules in @media under its own container, so the
-# page frame around that container (its side padding) is styled from <head>.
-FRAME_CSS = """
-@media (max-width: 640px) {
-  .gradio-container .main.app { padding-left: 8px !important; padding-right: 8px !important; }
-}
-"""
+# The page's own CSS and scripts (each file says what it does and why).
+STATIC = Path(__file__).resolve().parent / "static"
 
-# Two small page scripts. (1) A click on any link to "#clause-<id>" (citation,
-# defined term, reference; the chat's sanitizer drops data-* attributes, the
-# href survives) opens the Policy tab and scrolls to that clause, which stays
-# highlighted; "#section-<letter>" links scroll within the policy. (2) The
-# chat's copy buttons copy a message's source, which is our HTML; they get the
-# answer's plain-text version (`render.answer_text`) instead.
-JS = """
-() => {
-  const openClause = (id) => {
-    const tab = document.querySelector('button[role="tab"][data-tab-id="policy"]');
-    if (tab && tab.getAttribute('aria-selected') !== 'true') tab.click();
-    let tries = 0;
-    const reveal = () => {
-      const target = document.getElementById('clause-' + id);
-      if (!target || target.offsetParent === null) {
-        if (++tries < 200) requestAnimationFrame(reveal);
-        return;
-      }
-      document.querySelectorAll('.pqa-clause.pqa-target').forEach((el) => el.classList.remove('pqa-target'));
-      target.classList.add('pqa-target');
-      target.scrollIntoView({ block: 'center' });
-    };
-    reveal();
-  };
-  document.addEventListener('click', (event) => {
-    const link = event.target.closest && event.target.closest('a[href^="#clause-"], a[href^="#section-"]');
-    if (!link) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const anchor = decodeURIComponent(link.getAttribute('href').slice(1));
-    if (anchor.startsWith('clause-')) openClause(anchor.slice('clause-'.length));
-    else document.getElementById(anchor)?.scrollIntoView({ block: 'start' });
-  }, true);
-  const plain = (text) => {
-    if (!text.includes('class="pqa-')) return text;
-    const doc = new DOMParser().parseFromString(text, 'text/html');  // inert: runs and loads nothing
-    doc.querySelectorAll('.pqa-answer').forEach((answer) => {
-      const pre = answer.querySelector('.pqa-plain pre');
-      answer.replaceWith(doc.createTextNode(pre ? pre.textContent : answer.textContent));
-    });
-    return doc.body.textContent;
-  };
-  if (navigator.clipboard) {
-    const write = navigator.clipboard.writeText.bind(navigator.clipboard);
-    navigator.clipboard.writeText = (text) => write(plain(String(text)));
-  }
-}
-"""
 
-# Scroll the chat (only the chat, not the page) so the newest question or notice is at its top,
-# just below the chat's own buttons.
-SCROLL_TO_QUESTION = """
-() => setTimeout(() => {
-  const marks = document.querySelectorAll('#pqa-chat .pqa-question, #pqa-chat .pqa-notice');
-  const last = marks[marks.length - 1];
-  let box = last && last.parentElement;
-  while (box && !/(auto|scroll)/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
-  if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 44;
-}, 150)
-"""
+def _static(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+PAGE_CSS = _static("page.css")  # layout around our markup; `render.STYLESHEET` styles the markup itself
+FRAME_CSS = _static("frame.css")  # goes into <head>
+JS = _static("page.js")
+SCROLL_TO_QUESTION = _static("scroll-to-question.js")
 
 
 def _whole(k: object) -> object:
