@@ -133,6 +133,12 @@ def policy_choices(catalog: Catalog) -> list[tuple[str, str]]:
     return [(f"{info.title or info.name} · {info.name}", info.name) for info in catalog.policies()]
 
 
+def policy_views(qa: PolicyQA) -> tuple[str, str, list[Message]]:
+    """What a session shows of its chosen policy: (header, policy view, a fresh chat saying so)."""
+    chat: list[Message] = [{"role": "assistant", "content": render.switched_html(qa.policy)}]
+    return render.header_html(qa.policy), render.policy_html(qa.policy), chat
+
+
 def choose(name: str, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
     """Switch this session to policy `name`: (chosen name, chooser, header, policy view, chat).
 
@@ -144,8 +150,7 @@ def choose(name: str, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
     except QAError as error:
         notice = [{"role": "assistant", "content": render.notice_html(str(error), lead="Can’t open that policy")}]
         return current, gr.update(value=current), gr.skip(), gr.skip(), notice
-    chat = [{"role": "assistant", "content": render.switched_html(qa.policy)}]
-    return name, gr.update(value=name), render.header_html(qa.policy), render.policy_html(qa.policy), chat
+    return name, gr.update(value=name), *policy_views(qa)
 
 
 def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, progress: Progress) -> tuple[Any, ...]:
@@ -163,17 +168,8 @@ def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, p
     except Exception as error:
         log_event("add_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
         return render.notice_html(INTERNAL_ERROR, lead="Can’t add that file"), *unchanged
-    chat = [{"role": "assistant", "content": render.switched_html(qa.policy)}]
     chooser = gr.update(choices=policy_choices(catalog), value=name)
-    return (
-        render.added_html(name, qa.policy),
-        name,
-        chooser,
-        render.header_html(qa.policy),
-        render.policy_html(qa.policy),
-        chat,
-        gr.Tabs(selected="ask"),
-    )
+    return render.added_html(name, qa.policy), name, chooser, *policy_views(qa), gr.Tabs(selected="ask")
 
 
 def removable_choices(catalog: Catalog) -> list[tuple[str, str]]:
@@ -199,11 +195,8 @@ def remove_policy(name: str | None, current: str, *, catalog: Catalog) -> tuple[
     if name != current:
         chooser = gr.update(choices=policy_choices(catalog))
         return render.removed_html(name), removable, current, chooser, gr.skip(), gr.skip(), gr.skip()
-    qa = catalog.get()
-    chat = [{"role": "assistant", "content": render.switched_html(qa.policy)}]
     chooser = gr.update(choices=policy_choices(catalog), value=catalog.default)
-    header, view = render.header_html(qa.policy), render.policy_html(qa.policy)
-    return render.removed_html(name), removable, catalog.default, chooser, header, view, chat
+    return render.removed_html(name), removable, catalog.default, chooser, *policy_views(catalog.get())
 
 
 def _ask_tab(k_default: int) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.Button]]:

@@ -21,6 +21,7 @@ from typing import NoReturn
 
 from qa.errors import InvalidQuestion, PolicyError, QAError
 from qa.library import check_policy_file, list_policies, remove_policy, settings_for
+from qa.render import NOT_COVERED
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -53,8 +54,7 @@ def format_answer(answer: Answer, *, width: int = 100) -> str:
     """A readable, plain-text rendering of an answer with its citations."""
     lines = [f"Q: {answer.question}"]
     if not answer.covered:
-        reason = f" {answer.reason}" if answer.reason else ""
-        lines.append(f"The policy does not seem to cover this.{reason} The closest clauses are:")
+        lines.append(" ".join(filter(None, [NOT_COVERED, answer.reason, "The closest clauses are:"])))
     for hit in answer.hits:
         lines.append("")
         lines.append(f"{hit.rank}. {hit.citation}  (score {hit.score:.2f})")
