@@ -193,12 +193,13 @@ class PolicyQA:
 
     def _answer(self, question: str, k: int) -> Answer:
         ranking = self.retriever.rank(question)
-        hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(top_k(ranking.fused, k), 1))
+        depth = self.settings.asked_for_hits
+        order = top_k(ranking.fused, max(k, depth))  # one ranking for the hits and the asked-for check
+        hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order[:k], 1))
         if ranking.coverage < self.settings.covered_threshold:
             return Answer(question, False, hits)
-        if self.settings.asked_for_hits > 0:
-            best = top_k(ranking.fused, self.settings.asked_for_hits)
-            missing = unstated(question, [self.policy.clauses[int(c)].text for c in best])
+        if depth > 0:
+            missing = unstated(question, [self.policy.clauses[int(c)].text for c in order[:depth]])
             if missing is not None:
                 return Answer(question, False, hits, missing.missing)
         return Answer(question, True, hits)

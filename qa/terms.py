@@ -108,7 +108,7 @@ def _glossary(policy: Policy, spans: dict[str, list[tuple[int, int]]]) -> dict[s
     term twice: "Email: write to privacy@..." under "Contact us" is not a definition, nor are
     table rows that all start "Category: ...".
     """
-    entries: dict[str, Definition] = {}
+    by_section: dict[str, list[Definition]] = {}
     for clause in policy.clauses:
         if not spans[clause.id] or not _GLOSSARY_TITLE.search(clause.section_title):
             continue
@@ -116,14 +116,13 @@ def _glossary(policy: Policy, spans: dict[str, list[tuple[int, int]]]) -> dict[s
         sentence = clause.text[start:end]
         match = _ENTRY.match(sentence)
         if match and len(match.group(2).split()) >= _ENTRY_MIN_WORDS:
-            entries[clause.id] = Definition(match.group(1), clause.id, sentence, _first_words(match.group(2)))
-    terms: dict[str, list[str]] = {}
-    for clause_id, entry in entries.items():
-        terms.setdefault(policy.clause(clause_id).section, []).append(entry.term)
+            entry = Definition(match.group(1), clause.id, sentence, _first_words(match.group(2)))
+            by_section.setdefault(clause.section, []).append(entry)
     return {
-        clause_id: entry
-        for clause_id, entry in entries.items()
-        if len(found := terms[policy.clause(clause_id).section]) >= 2 and len(set(found)) == len(found)
+        entry.clause_id: entry
+        for entries in by_section.values()
+        if len(entries) >= 2 and len({e.term for e in entries}) == len(entries)
+        for entry in entries
     }
 
 
