@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # subtle: Gradio reads this when it is imported; set it first so nothing phones home.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -47,6 +47,7 @@ INTERNAL_ERROR = "something went wrong while answering; the details are in the s
 MAX_UPLOAD_BYTES = MAX_POLICY_BYTES
 NO_UPLOAD_BYTES = 1024
 Progress = Callable[..., Any]  # a gr.Progress: progress(fraction, desc=step)
+T = TypeVar("T")
 Message = dict[str, Any]  # {"role": "user" | "assistant", "content": html, ...} as gr.Chatbot keeps them
 
 SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "sans-serif")
@@ -153,6 +154,18 @@ def choose(name: str, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
     return name, gr.update(value=name), *policy_views(qa)
 
 
+def _attempt(action: Callable[[], T], *, lead: str, event: str) -> tuple[T | None, str]:
+    """(`action()`, "") or, when it fails, (None, a one-line notice): a `QAError` says what to change;
+    anything else is logged as "<event>_failed" with its traceback and shown as `INTERNAL_ERROR`."""
+    try:
+        return action(), ""
+    except QAError as error:
+        return None, render.notice_html(str(error), lead=lead)
+    except Exception as error:
+        log_event(f"{event}_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
+        return None, render.notice_html(INTERNAL_ERROR, lead=lead)
+
+
 def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, progress: Progress) -> tuple[Any, ...]:
     """Check, copy and index an uploaded policy file, then choose it: (status, chosen name, chooser,
     header, policy view, chat, tabs). A file that is refused leaves all but the status as it was."""
@@ -161,13 +174,13 @@ def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, p
         return render.notice_html("choose a policy file first", lead="Can’t add that"), *unchanged
     path = Path(file)
     name = (name or "").strip().lower() or name_from_file(path.name)
-    try:
-        qa = catalog.add(path, name, progress=lambda fraction, step: progress(fraction, desc=step))
-    except QAError as error:
-        return render.notice_html(str(error), lead="Can’t add that file"), *unchanged
-    except Exception as error:
-        log_event("add_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
-        return render.notice_html(INTERNAL_ERROR, lead="Can’t add that file"), *unchanged
+
+    def add() -> PolicyQA:
+        return catalog.add(path, name, progress=lambda fraction, step: progress(fraction, desc=step))
+
+    qa, refused = _attempt(add, lead="Can’t add that file", event="add")
+    if refused or qa is None:
+        return refused, *unchanged
     chooser = gr.update(choices=policy_choices(catalog), value=name)
     return render.added_html(name, qa.policy), name, chooser, *policy_views(qa), gr.Tabs(selected="ask")
 
@@ -184,13 +197,9 @@ def remove_policy(name: str | None, current: str, *, catalog: Catalog) -> tuple[
     unchanged = (gr.update(choices=removable_choices(catalog)), current, gr.skip(), gr.skip(), gr.skip(), gr.skip())
     if not name:
         return render.notice_html("choose an added policy first", lead="Can’t remove that"), *unchanged
-    try:
-        catalog.remove(name)
-    except QAError as error:
-        return render.notice_html(str(error), lead="Can’t remove that"), *unchanged
-    except Exception as error:
-        log_event("remove_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
-        return render.notice_html(INTERNAL_ERROR, lead="Can’t remove that"), *unchanged
+    _, refused = _attempt(lambda: catalog.remove(name), lead="Can’t remove that", event="remove")
+    if refused:
+        return refused, *unchanged
     removable = gr.update(choices=removable_choices(catalog), value=None)
     if name != current:
         chooser = gr.update(choices=policy_choices(catalog))
