@@ -7,7 +7,8 @@ Question i of the set (file order) is in fold i % folds. Each fold is answered b
     - a query adapter trained the way bench/train_adapter.py trains the shipped one
       (every PolicyQA pair plus the other folds' answerable questions, x --repeat), and
     - a covered threshold chosen by bench/tune_threshold.py's rule (at most --max-false
-      of the answerable questions uncovered) on the other folds' questions only,
+      of the answerable questions uncovered, together with the word check at the shipped
+      `word_match_threshold`, which PolicyQA chose) on the other folds' questions only,
 so no figure below comes from a question that chose anything. Prints each fold and the
 pooled held-out figures, overall and by kind. `--extra` adds unanswerable questions to
 the folds the same way (they choose nothing: the threshold looks only at answerable ones).
@@ -28,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.train_adapter import policyqa_groups  # noqa: E402
-from bench.tune_threshold import choose_threshold  # noqa: E402
+from bench.tune_threshold import choose_threshold, word_similarity  # noqa: E402
 from qa.adapter import QueryAdapter, train_query_adapter, training_group  # noqa: E402
 from qa.answer import PolicyQA, open_index  # noqa: E402
 from qa.embed import SentenceTransformerEmbedder  # noqa: E402
@@ -65,6 +66,7 @@ def main() -> int:
     vectors = embedder.embed_queries([q.question for q in questions])
     plain = PolicyQA(store, embedder, settings)  # the coverage signal does not depend on the adapter
     coverage = {q.id: plain.retriever.rank(q.question).coverage for q in questions}
+    unmatched = {q.id: word_similarity(plain, q.question) < settings.word_match_threshold for q in questions}
 
     folds: list[tuple[float, Metrics]] = []
     outcomes: list[Outcome] = []
@@ -73,7 +75,11 @@ def main() -> int:
         group = training_group(store, vectors[train], [[position[a] for a in questions[i].answers] for i in train])
         matrix = train_query_adapter([*groups, group], repeats=[1] * len(groups) + [args.repeat])
         adapter = QueryAdapter(matrix, embedder.fingerprint, f"fold {fold + 1}/{args.folds}")
-        threshold = choose_threshold(np.array([coverage[questions[i].id] for i in train]), max_false=args.max_false)
+        threshold = choose_threshold(
+            np.array([coverage[questions[i].id] for i in train]),
+            max_false=args.max_false,
+            already=np.array([unmatched[questions[i].id] for i in train]),
+        )
         qa = PolicyQA(store, embedder, replace(settings, covered_threshold=threshold), adapter=adapter)
         held = [q for q in [*questions, *extra] if fold_of[q.id] == fold]
         rows = [_outcome(qa, q) for q in held]

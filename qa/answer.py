@@ -32,6 +32,7 @@ from qa.store import (
 )
 from qa.terms import find_references
 from qa.types import Answer, Hit, Policy
+from qa.words import WordMatch
 
 log = logging.getLogger("qa")
 
@@ -121,6 +122,16 @@ def check_k(k: object, settings: Settings) -> int:
     return whole
 
 
+def unmentioned(match: WordMatch) -> str:
+    """Why a question whose word `match.word` has no close match in the policy is not covered.
+
+    >>> unmentioned(WordMatch("fingerprints", "identification", 0.33))
+    'The policy never mentions “fingerprints” or anything close to it (its closest word is “identification”).'
+    """
+    closest = f" (its closest word is “{match.closest}”)" if match.closest else ""
+    return f"The policy never mentions “{match.word}” or anything close to it{closest}."
+
+
 class PolicyQA:
     """Question answering over one policy's store."""
 
@@ -167,7 +178,9 @@ class PolicyQA:
         plain question vector than `Settings.covered_threshold` (cosine): the
         policy does not seem to say. It is also False, with `reason` set, when the
         question asks for a time period or an amount and none of the
-        `Settings.asked_for_hits` best clauses states one (`qa.asked_for`).
+        `Settings.asked_for_hits` best clauses states one (`qa.asked_for`), or when
+        one of its salient words has no policy word at least
+        `Settings.word_match_threshold` similar (`qa.words`).
 
         Logs one JSON line per answered question on the "qa" logger (`qa.logs`):
         event "ask" with time, latency_ms, hits, covered, k and the question's length;
@@ -196,6 +209,9 @@ class PolicyQA:
         depth = self.settings.asked_for_hits
         order = top_k(ranking.fused, max(k, depth))  # one ranking for the hits and the asked-for check
         hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order[:k], 1))
+        match = ranking.word_match
+        if match is not None and match.similarity < self.settings.word_match_threshold:
+            return Answer(question, False, hits, unmentioned(match))  # the reason holds whatever the cosine
         if ranking.coverage < self.settings.covered_threshold:
             return Answer(question, False, hits)
         if depth > 0:

@@ -46,6 +46,7 @@ from qa.parse import policy_from_segments
 from qa.policyqa_file import BenchPolicy
 from qa.settings import Settings
 from qa.store import Store, build_store
+from qa.words import Embedded
 
 SYSTEMS = ("policyqa", "policyqa-no-adapter", "bm25", "dense")
 # The project's query adapter is trained per fold: policy i is answered by an adapter
@@ -55,23 +56,29 @@ Progress = Callable[[int, int], None]
 
 
 class QueryCache:
-    """An `Embedder` that embeds each distinct query once: `prime` batches them up front."""
+    """An `Embedder` that embeds each distinct query once: `prime` batches them up front.
+    Texts that were not primed (a store's sentences) are embedded on each call, not kept."""
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
-        self._vectors: dict[str, np.ndarray] = {}
+        self._embedded: dict[str, Embedded] = {}
         self.name, self.dimension, self.fingerprint = embedder.name, embedder.dimension, embedder.fingerprint
 
     def prime(self, texts: Sequence[str]) -> None:
-        missing = sorted(set(texts) - self._vectors.keys())
+        missing = sorted(set(texts) - self._embedded.keys())
         if missing:
-            self._vectors.update(zip(missing, self._embedder.embed_queries(missing), strict=True))
+            self._embedded.update(zip(missing, self._embedder.embed_with_words(missing), strict=True))
+
+    def embed_with_words(self, texts: list[str]) -> list[Embedded]:
+        missing = sorted(set(texts) - self._embedded.keys())
+        fresh = dict(zip(missing, self._embedder.embed_with_words(missing), strict=True))
+        return [self._embedded.get(text) or fresh[text] for text in texts]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         self.prime(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self._vectors[text] for text in texts])
+        return np.stack([self._embedded[text].vector for text in texts])
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._embedder.embed_passages(texts)

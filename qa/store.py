@@ -5,6 +5,9 @@ Layout of a store folder (no pickle anywhere):
     clauses.faiss    one unit vector per whole clause, in clause order
     sentences.jsonl  one record per FAISS row: clause id, citation, text, span
     clauses.jsonl    one record per clause, in document order
+    words.faiss      one unit vector per content word of the sentences (the model's
+                     contextual token vector; `qa.words`), in order
+    words.txt        those words, one per line
     manifest.json    format version, model and fingerprint, dimension, count,
                      policy SHA-256, library versions, SHA-256 of each file
 Saving writes a sibling folder and renames it into place (`qa.atomic`); loading
@@ -31,9 +34,10 @@ from qa.errors import IndexCorrupt, IndexUnwritable, QAError
 from qa.parse import PARSER_VERSION
 from qa.types import Clause, Policy, Section, Sentence
 from qa.vector_index import build_vector_index, search_vectors
+from qa.words import is_content
 
-FORMAT_VERSION = 2
-FILES = ("index.faiss", "clauses.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt")
+FORMAT_VERSION = 3
+FILES = ("index.faiss", "clauses.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt", "words.faiss", "words.txt")
 # How a build reports what it is doing: (fraction done from 0 to 1, what it is doing now).
 Progress = Callable[[float, str], None]
 # Sentences embedded between two progress reports.
@@ -48,13 +52,15 @@ class IndexStale(QAError):
 @dataclass(frozen=True)
 class Store:
     """A loaded or freshly built store; row i of `index` is `sentences[i]`,
-    row j of `clause_index` is `policy.clauses[j]`."""
+    row j of `clause_index` is `policy.clauses[j]`, row w of `word_index` is `words[w]`."""
 
     manifest: dict[str, Any]
     policy: Policy
     sentences: tuple[Sentence, ...]
     index: faiss.Index
     clause_index: faiss.Index
+    words: tuple[str, ...]
+    word_index: faiss.Index
 
     def search(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Top `depth` rows for one (dim,) unit query: (scores, rows), best first (row -1: none)."""
@@ -65,6 +71,14 @@ class Store:
         """Top `depth` whole-clause vectors for one (dim,) unit query: (scores, positions)."""
         scores, rows = search_vectors(self.clause_index, query, depth)
         return scores[0], rows[0]
+
+    def closest_words(self, vectors: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """For each of `vectors` (m, dim): the cosine of the closest policy word, and that word
+        (-1.0 and "" when the policy has no words)."""
+        if not self.words:
+            return np.full(len(vectors), -1.0, dtype=np.float32), [""] * len(vectors)
+        scores, rows = search_vectors(self.word_index, vectors, 1)
+        return scores[:, 0], [self.words[r] if r >= 0 else "" for r in rows[:, 0]]
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -109,33 +123,49 @@ def no_progress(fraction: float, step: str) -> None:
     """The default `Progress`: builds run silently."""
 
 
-def embed_in_steps(embedder: Embedder, texts: list[str], progress: Progress, span: tuple[float, float]) -> np.ndarray:
-    """`embedder.embed_passages(texts)`, `PROGRESS_STEP` texts at a time, reporting progress across `span`."""
+def embed_in_steps(
+    embedder: Embedder, texts: list[str], progress: Progress, span: tuple[float, float]
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """The texts' vectors, and their content words (`qa.words.is_content`) with the words' vectors,
+    `PROGRESS_STEP` texts at a time, reporting progress across `span`."""
     start, end = span
-    parts = []
+    vectors: list[np.ndarray] = []
+    words: list[str] = []
+    word_vectors: list[np.ndarray] = []
     for done in range(0, len(texts), PROGRESS_STEP):
         progress(start + (end - start) * done / len(texts), f"embedding sentences: {done:,} of {len(texts):,} done")
-        parts.append(embedder.embed_passages(texts[done : done + PROGRESS_STEP]))
-    return np.concatenate(parts) if parts else embedder.embed_passages([])
+        for embedded in embedder.embed_with_words(texts[done : done + PROGRESS_STEP]):
+            vectors.append(embedded.vector)
+            keep = [i for i, word in enumerate(embedded.words) if is_content(word)]
+            words.extend(embedded.words[i] for i in keep)
+            word_vectors.append(embedded.word_vectors[keep])
+    dimension = embedder.dimension
+    return (
+        np.array(vectors, dtype=np.float32).reshape(-1, dimension),
+        words,
+        np.concatenate(word_vectors) if word_vectors else np.zeros((0, dimension), dtype=np.float32),
+    )
 
 
 def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str, progress: Progress = no_progress) -> Store:
-    """Split every clause into sentences, embed them, and index them (in memory)."""
+    """Split every clause into sentences, embed them and their words, and index them (in memory)."""
     from qa.split import split_sentences  # subtle: nltk's import costs ~2 s; only building needs it
 
     progress(0.0, f"splitting {len(policy.clauses):,} clauses into sentences")
     sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
     clauses = {clause.id: clause for clause in policy.clauses}
     texts = [passage_text(s.text, clauses[s.clause_id]) for s in sentences]
-    vectors = embed_in_steps(embedder, texts, progress, (0.05, 0.85))
+    vectors, words, word_vectors = embed_in_steps(embedder, texts, progress, (0.05, 0.85))
     progress(0.85, f"embedding {len(policy.clauses):,} whole clauses")
     clause_vectors = embedder.embed_passages([passage_text(c.text, c) for c in policy.clauses])
     progress(0.95, "building the vector index")
     index = _vector_index(vectors, embedder.dimension)
     clause_index = _vector_index(clause_vectors, embedder.dimension)
+    word_index = _vector_index(word_vectors, embedder.dimension)
     manifest = expected_manifest(embedder, policy_sha256) | {
         "count": len(sentences),
         "clauses": len(policy.clauses),
+        "words": len(words),
         "policy": {
             "title": policy.title,
             "updated": policy.updated,
@@ -143,7 +173,7 @@ def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str, progr
         },
         "libraries": library_versions(),
     }
-    return Store(manifest, policy, sentences, index, clause_index)
+    return Store(manifest, policy, sentences, index, clause_index, tuple(words), word_index)
 
 
 def _jsonl(rows: list[dict[str, Any]]) -> bytes:
@@ -159,6 +189,8 @@ def _serialise(store: Store) -> dict[str, bytes]:
         "sentences.jsonl": _jsonl(sentence_rows),
         "clauses.jsonl": _jsonl([asdict(c) for c in store.policy.clauses]),
         "policy.txt": store.policy.text.encode("utf-8"),
+        "words.faiss": faiss.serialize_index(store.word_index).tobytes(),
+        "words.txt": "".join(f"{word}\n" for word in store.words).encode("utf-8"),
     }
 
 
@@ -221,9 +253,11 @@ def _parse_records(directory: Path, manifest: dict[str, Any]) -> Store:
         policy = Policy(info["title"], info["updated"], tuple(Section(*s) for s in info["sections"]), clauses, text)
         index = faiss.deserialize_index(np.frombuffer(data["index.faiss"], dtype=np.uint8))
         clause_index = faiss.deserialize_index(np.frombuffer(data["clauses.faiss"], dtype=np.uint8))
+        words = tuple(_lines(data["words.txt"]))
+        word_index = faiss.deserialize_index(np.frombuffer(data["words.faiss"], dtype=np.uint8))
     except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError) as error:
         raise IndexCorrupt(f"index at {directory} is damaged ({_brief(error)}); run: policyqa index") from None
-    return Store(manifest, policy, sentences, index, clause_index)
+    return Store(manifest, policy, sentences, index, clause_index, words, word_index)
 
 
 def _spans_agree(store: Store) -> bool:
@@ -260,11 +294,12 @@ def load_store(directory: Path, *, expected: dict[str, Any]) -> Store:
     store = _parse_records(directory, manifest)
     counts = (manifest.get("count"), len(store.sentences), store.index.ntotal)
     clause_counts = (manifest.get("clauses"), len(store.policy.clauses), store.clause_index.ntotal)
-    dimensions = (manifest.get("dimension"), store.index.d, store.clause_index.d)
-    if len(set(counts)) != 1 or len(set(clause_counts)) != 1 or len(set(dimensions)) != 1:
+    word_counts = (manifest.get("words"), len(store.words), store.word_index.ntotal)
+    dimensions = (manifest.get("dimension"), store.index.d, store.clause_index.d, store.word_index.d)
+    if any(len(set(values)) != 1 for values in (counts, clause_counts, word_counts, dimensions)):
         raise IndexCorrupt(
             f"index at {directory} is inconsistent (manifest, records and vectors disagree: sentences {counts}, "
-            f"clauses {clause_counts}, dimension {dimensions}); run: policyqa index"
+            f"clauses {clause_counts}, words {word_counts}, dimension {dimensions}); run: policyqa index"
         )
     if not _spans_agree(store):
         raise IndexCorrupt(

@@ -16,6 +16,7 @@ from qa.embed import normalize
 from qa.parse import load_policy
 from qa.settings import ROOT, Settings
 from qa.types import Policy
+from qa.words import Embedded
 
 POLICY_PATH = ROOT / "policies" / "alibaba-2015.html"
 SHIPPED_INDEX = ROOT / "index" / "alibaba-2015"
@@ -68,6 +69,16 @@ class KeywordEmbedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._embed(texts)
+
+    def embed_with_words(self, texts: list[str]) -> list[Embedded]:
+        """Each text's vector, and each of its words embedded on its own (no context)."""
+        vectors = self._embed(texts)
+        embedded = []
+        for text, vector in zip(texts, vectors, strict=True):
+            words = tuple(re.findall(r"[a-z]+", text.lower()))
+            word_vectors = self._embed(list(words)) if words else np.zeros((0, self.dimension), dtype=np.float32)
+            embedded.append(Embedded(vector, words, word_vectors))
+        return embedded
 
 
 @pytest.fixture(scope="session")

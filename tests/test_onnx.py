@@ -63,6 +63,17 @@ def test_onnx_embeddings_match_torch(onnx_embedder, real_embedder):
 
 
 @pytest.mark.model
+def test_onnx_word_vectors_match_torch(onnx_embedder, real_embedder):
+    texts = [*policy_sentences(8), "Do you collect fingerprints?", "Ünïcödé 🍪 日本語", "word " * 600]
+    ours, theirs = onnx_embedder.embed_with_words(texts), real_embedder.embed_with_words(texts)
+    np.testing.assert_allclose(np.stack([e.vector for e in ours]), onnx_embedder.embed_queries(texts), atol=1e-6)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.words == b.words and a.word_vectors.shape == (len(a.words), 384)
+        assert np.min(np.sum(a.word_vectors * b.word_vectors, axis=1)) >= MIN_COSINE
+    assert ours[-3].words == ("do", "you", "collect", "fingerprints", "?")
+
+
+@pytest.mark.model
 def test_onnx_is_the_same_model_to_stores_and_adapters(onnx_embedder, real_embedder):
     assert onnx_embedder.fingerprint == real_embedder.fingerprint
     assert (onnx_embedder.name, onnx_embedder.dimension) == (real_embedder.name, real_embedder.dimension)

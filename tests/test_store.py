@@ -28,18 +28,31 @@ def test_save_load_round_trip(fake_settings, fake_embedder):
     query = fake_embedder.embed_queries(["bank account"])[0]
     for a, b in zip(loaded.search(query, 5), store.search(query, 5), strict=True):
         np.testing.assert_array_equal(a, b)
+    assert loaded.words == store.words and all(w.isalpha() for w in loaded.words)
+    words = fake_embedder.embed_queries(["banks", "minors"])
+    assert loaded.closest_words(words)[1] == store.closest_words(words)[1] == ["banks", "minors"]
+    np.testing.assert_allclose(loaded.closest_words(words)[0], 1.0, rtol=1e-6)
 
 
 def test_manifest_records_what_built_it(fake_settings, fake_embedder):
     build_index(fake_settings, fake_embedder)
     manifest = json.loads((fake_settings.index_dir / "manifest.json").read_text())
-    assert manifest["format_version"] == 2
+    assert manifest["format_version"] == 3
     assert manifest["model"] == "keyword-fake" and manifest["model_fingerprint"] == "keyword-fake-v1"
     assert manifest["dimension"] == fake_embedder.dimension
     assert manifest["count"] == 84 and manifest["clauses"] == 44
     assert manifest["policy_sha256"] == file_sha256(fake_settings.policy_path)
     assert {"faiss-cpu", "sentence-transformers", "nltk", "torch"} <= set(manifest["libraries"])
-    assert set(manifest["files"]) == {"index.faiss", "clauses.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt"}
+    assert set(manifest["files"]) == {
+        "index.faiss",
+        "clauses.faiss",
+        "sentences.jsonl",
+        "clauses.jsonl",
+        "policy.txt",
+        "words.faiss",
+        "words.txt",
+    }
+    assert manifest["words"] == len((fake_settings.index_dir / "words.txt").read_text().split()) > 500
 
 
 def test_build_is_byte_identical(tmp_path, fake_settings, fake_embedder):

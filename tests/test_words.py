@@ -1,0 +1,121 @@
+"""The word check of "not covered" (qa/words.py): salient words, grouping, and answers on reference questions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qa.answer import PolicyQA
+from qa.words import COMMON_WORDS_PATH, Embedded, common_words, is_salient, match_words, word_vectors
+
+
+def test_common_words_are_the_shipped_list():
+    words = common_words()
+    assert 2_500 < len(words) < 3_500
+    assert all(w.isalpha() and w.isascii() and w == w.lower() for w in words)
+    assert {"people", "account", "information", "final"} <= words
+    assert not {"fingerprints", "microwave", "cookies", "biometric"} & words
+    assert COMMON_WORDS_PATH.read_text(encoding="utf-8").startswith("# English words")
+
+
+@pytest.mark.parametrize(
+    ("word", "salient"),
+    [("fingerprints", True), ("cookies", True), ("people", False), ("privacy", False), ("the", False), ("c6", False)],
+)
+def test_salient_words(word, salient):
+    assert is_salient(word) is salient
+
+
+def test_word_vectors_average_pieces_and_skip_padding():
+    tokens = np.array([[5.0, 5], [1, 0], [3, 0], [0, 4], [7, 7], [9, 9]])
+    words, vectors = word_vectors(["[CLS]", "finger", "##prints", "?", "[SEP]", "[PAD]"], tokens)
+    assert words == ("fingerprints", "?")
+    np.testing.assert_allclose(vectors, [[1.0, 0.0], [0.0, 1.0]])
+    assert word_vectors(["[CLS]", "[SEP]"], tokens[:2])[1].shape == (0, 2)
+
+
+def test_match_words_reports_the_least_matched_salient_word():
+    vectors = np.eye(3, dtype=np.float32)
+    embedded = Embedded(vectors[0], ("do", "you", "collect", "fingerprints", "cookies"), np.eye(5, 3))
+    seen = []
+
+    def closest(rows):
+        seen.append(len(rows))
+        return np.array([0.3, 0.9]), ["identification", "cookies"]
+
+    match = match_words(embedded, closest)
+    assert seen == [2]  # only "fingerprints" and "cookies" are looked up
+    assert (match.word, match.closest, match.similarity) == ("fingerprints", "identification", 0.3)
+    assert match_words(Embedded(vectors[0], ("do", "you", "people"), np.eye(3)), closest) is None
+
+
+def _tiny_qa(segments, embedder, **changes):
+    from qa.parse import policy_from_segments
+    from qa.settings import Settings
+    from qa.store import build_store
+
+    store = build_store(policy_from_segments("tiny", segments), embedder, policy_sha256="0" * 64)
+    return PolicyQA(store, embedder, replace(Settings(use_adapter=False), **changes))
+
+
+TINY = [
+    "We use cookies to remember your browser.",
+    "Cookies help us show you relevant pages.",
+    "We protect your password.",
+]
+
+
+def test_a_question_about_a_word_the_policy_never_uses_is_not_covered(fake_embedder):
+    qa = _tiny_qa(TINY, fake_embedder)
+    answer = qa.ask("Do you keep my registration details?", k=2)
+    assert not answer.covered
+    assert answer.reason.startswith("The policy never mentions “registration” or anything close to it")
+    assert len(answer.hits) == 2  # the closest clauses are still shown
+    assert qa.ask("Why do you use cookies in my browser?").covered
+    off = _tiny_qa(TINY, fake_embedder, word_match_threshold=0.0, covered_threshold=0.0)
+    assert off.ask("Do you keep my registration details?").covered
+
+
+def test_store_keeps_the_content_words_of_its_sentences(fake_embedder):
+    qa = _tiny_qa(TINY, fake_embedder)
+    words = (
+        "use",
+        "cookies",
+        "remember",
+        "browser",
+        "cookies",
+        "help",
+        "show",
+        "relevant",
+        "pages",
+        "protect",
+        "password",
+    )
+    assert qa.store.words == words
+    scores, closest = qa.store.closest_words(fake_embedder.embed_queries(["password", "minors"]))
+    assert closest[0] == "password" and scores[0] == pytest.approx(1.0)
+    assert scores[1] < 0.1
+
+
+# Reference answers on the shipped policy: (question, covered, the word the reason names or None).
+REFERENCE = [
+    ("How do I cook rice in a microwave?", False, "microwave"),
+    ("Do you collect biometric data such as fingerprints?", False, "fingerprints"),
+    ("Do you accept cryptocurrency payments?", False, "cryptocurrency"),
+    ("Who can see my bank details?", True, None),
+    ("Do you use cookies?", True, None),
+    ("Do you send promotional emails?", True, None),
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "covered", "word"), REFERENCE)
+def test_word_check_on_the_shipped_policy(real_qa, question, covered, word):
+    answer = real_qa.ask(question, k=3)
+    assert answer.covered is covered
+    if word is None:
+        assert answer.reason == ""
+    else:
+        assert f"never mentions “{word}”" in answer.reason
