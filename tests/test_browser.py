@@ -158,6 +158,16 @@ def test_example_question_shows_cited_highlighted_clauses(visit):
     assert visit.dialogs == []
 
 
+def test_a_question_about_something_the_policy_never_mentions_says_so(visit):
+    visit.ask("Do you collect biometric data such as fingerprints?")
+    banner = visit.page.locator("#pqa-chat .pqa-answer .pqa-banner").last
+    assert banner.is_visible()
+    assert "does not seem to cover this" in banner.inner_text()
+    assert "never mentions “fingerprints”" in banner.inner_text()
+    assert visit.page.locator("#pqa-chat .pqa-answer").last.locator(".pqa-hit").count() == 5  # closest, still shown
+    visit.screenshot("app-not-covered.png")
+
+
 def test_citation_opens_the_policy_at_that_clause(visit):
     page = visit.page
     visit.ask(SEED)
