@@ -31,8 +31,7 @@ from qa.store import (
     save_store,
 )
 from qa.terms import find_references
-from qa.types import Answer, Hit, Policy
-from qa.words import WordMatch
+from qa.types import Answer, Coverage, Hit, Policy
 
 log = logging.getLogger("qa")
 
@@ -122,14 +121,14 @@ def check_k(k: object, settings: Settings) -> int:
     return whole
 
 
-def unmentioned(match: WordMatch) -> str:
-    """Why a question whose word `match.word` has no close match in the policy is not covered.
+def unmentioned(word: str, closest: str) -> str:
+    """Why a question whose `word` has no close match in the policy (`closest` is the nearest) is not covered.
 
-    >>> unmentioned(WordMatch("fingerprints", "identification", 0.33))
+    >>> unmentioned("fingerprints", "identification")
     'The policy never mentions “fingerprints” or anything close to it (its closest word is “identification”).'
     """
-    closest = f" (its closest word is “{match.closest}”)" if match.closest else ""
-    return f"The policy never mentions “{match.word}” or anything close to it{closest}."
+    nearest = f" (its closest word is “{closest}”)" if closest else ""
+    return f"The policy never mentions “{word}” or anything close to it{nearest}."
 
 
 class PolicyQA:
@@ -209,16 +208,28 @@ class PolicyQA:
         depth = self.settings.asked_for_hits
         order = top_k(ranking.fused, max(k, depth))  # one ranking for the hits and the asked-for check
         hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order[:k], 1))
-        match = ranking.word_match
-        if match is not None and match.similarity < self.settings.word_match_threshold:
-            return Answer(question, False, hits, unmentioned(match))  # the reason holds whatever the cosine
-        if ranking.coverage < self.settings.covered_threshold:
-            return Answer(question, False, hits)
+        coverage = self._coverage(ranking)
+        if coverage.word_similarity is not None and coverage.word_similarity < coverage.word_threshold:
+            reason = unmentioned(coverage.word, coverage.closest)  # the reason holds whatever the cosine
+            return Answer(question, False, hits, reason, coverage)
+        if coverage.similarity < coverage.similarity_threshold:
+            return Answer(question, False, hits, coverage=coverage)
         if depth > 0:
             missing = unstated(question, [self.policy.clauses[int(c)].text for c in order[:depth]])
             if missing is not None:
-                return Answer(question, False, hits, missing.missing)
-        return Answer(question, True, hits)
+                return Answer(question, False, hits, missing.missing, coverage)
+        return Answer(question, True, hits, coverage=coverage)
+
+    def _coverage(self, ranking: Ranking) -> Coverage:
+        match = ranking.word_match
+        return Coverage(
+            similarity=ranking.coverage,
+            similarity_threshold=self.settings.covered_threshold,
+            word=match.word if match else "",
+            closest=match.closest if match else "",
+            word_similarity=match.similarity if match else None,
+            word_threshold=self.settings.word_match_threshold,
+        )
 
     def _hit(self, rank: int, position: int, ranking: Ranking) -> Hit:
         clause = self.policy.clauses[position]

@@ -43,7 +43,7 @@ from qa.metrics import (
 from qa.policyqa_file import load_policyqa
 from qa.report import Report, write_outputs
 from qa.settings import Settings
-from qa.types import Policy
+from qa.types import Answer, Policy
 
 KINDS = ("direct", "paraphrase", "unanswerable")
 NO_SECTION = "none"
@@ -182,7 +182,10 @@ class QuestionReport:
         missed = misses(self.outcomes)
         used = ", ".join(f"{name} {value}" for name, value in self.settings.items())
         lines = [f"{self.source}: {used}", "", format_table(rows), LEGEND, ""]
-        lines.append(f"Missed {len(missed)} (answerable with a wrong top hit, or unanswerable but covered):")
+        lines.append(
+            f"Missed {len(missed)} (answerable with a wrong top hit or marked not covered, "
+            "or unanswerable but covered):"
+        )
         for miss in missed:
             where = f"gold at rank {miss.gold_rank}" if miss.gold_rank else "gold not in top 10" if miss.gold else ""
             lines.append(f"  {miss.id} [{miss.kind}] {miss.question}")
@@ -190,11 +193,19 @@ class QuestionReport:
                 f"      gold {', '.join(miss.gold) or '-'} | first {miss.first or '-'}"
                 + (f" | {where}" if where else "")
             )
+            if miss.why:
+                lines.append(f"      {'covered' if miss.covered else 'not covered'}: {miss.why}")
         return "\n".join([*lines, "", timing_text(self.seconds, len(self.outcomes), "questions")])
 
     def chart(self) -> tuple[str, Chart]:
         rows = {"all": aggregate(self.outcomes)} | self.by_section()
         return "Hit@k by section of the first gold clause", chart_groups(rows, COLUMNS[:3])
+
+
+def coverage_line(answer: Answer) -> str:
+    """What decided `answer.covered`, in one line: its scores and thresholds, then its reason if any."""
+    parts = [answer.coverage.describe() if answer.coverage else "", answer.reason]
+    return "; ".join(part for part in parts if part)
 
 
 def evaluate_questions(
@@ -210,7 +221,7 @@ def evaluate_questions(
         ranked = tuple(hit.clause_id for hit in answer.hits)
         cited = citation_correct(answer, qa.policy, question.answers)
         row = (question.id, question.question, question.kind, section, question.answers, ranked)
-        outcomes.append(Outcome(*row, covered=answer.covered, cited=cited))
+        outcomes.append(Outcome(*row, covered=answer.covered, cited=cited, why=coverage_line(answer)))
         if progress is not None:
             progress(done, len(questions))
     settings = qa.settings

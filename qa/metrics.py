@@ -44,7 +44,8 @@ class Outcome:
 
     `gold` empty means unanswerable. `kind` is the question kind ("direct", ...);
     `group` is what the breakdown groups by (a section letter, a policy title).
-    `covered` and `cited` are None for systems that do not decide them.
+    `covered` and `cited` are None for systems that do not decide them; `why` says
+    what decided `covered` (the scores and thresholds, and a reason if one was given).
     """
 
     id: str
@@ -55,6 +56,7 @@ class Outcome:
     ranked: tuple[str, ...]
     covered: bool | None = None
     cited: bool | None = None
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ class Metrics:
 
 @dataclass(frozen=True)
 class Miss:
-    """An answerable question whose top hit is not gold, or an unanswerable one marked covered."""
+    """An answerable question whose top hit is not gold or that was marked not covered,
+    or an unanswerable one marked covered; `why` as in `Outcome`."""
 
     id: str
     question: str
@@ -92,10 +95,12 @@ class Miss:
     gold: tuple[str, ...]
     first: str | None
     gold_rank: int | None
+    covered: bool | None = None
+    why: str = ""
 
     def to_json(self) -> dict[str, object]:
         fields = {"id": self.id, "question": self.question, "kind": self.kind, "gold": list(self.gold)}
-        return fields | {"first": self.first, "gold_rank": self.gold_rank}
+        return fields | {"first": self.first, "gold_rank": self.gold_rank, "covered": self.covered, "why": self.why}
 
 
 def first_gold_rank(ranked: Sequence[str], gold: Collection[str]) -> int | None:
@@ -181,12 +186,14 @@ def aggregate_by(outcomes: Sequence[Outcome], key: Callable[[Outcome], str]) -> 
 
 
 def misses(outcomes: Sequence[Outcome]) -> list[Miss]:
-    """Answerable outcomes whose top hit is not gold, and unanswerable ones marked covered."""
+    """Answerable outcomes whose top hit is not gold or that were marked not covered, and
+    unanswerable ones marked covered."""
     found = []
     for o in outcomes:
         first = o.ranked[0] if o.ranked else None
-        if (o.gold and first not in o.gold) or (not o.gold and o.covered):
-            found.append(Miss(o.id, o.question, o.kind, o.gold, first, first_gold_rank(o.ranked, o.gold)))
+        if (o.gold and (first not in o.gold or o.covered is False)) or (not o.gold and o.covered):
+            rank = first_gold_rank(o.ranked, o.gold)
+            found.append(Miss(o.id, o.question, o.kind, o.gold, first, rank, o.covered, o.why))
     return found
 
 

@@ -111,23 +111,66 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """The evidence behind `Answer.covered`, with the thresholds it was held to.
+
+    `similarity`: cosine of the closest sentence to the plain question vector. `word`: the
+    question's salient word with the least similar policy word `closest` (cosine
+    `word_similarity`); empty when the question has no salient word (`qa.words`).
+    """
+
+    similarity: float
+    similarity_threshold: float
+    word: str = ""
+    closest: str = ""
+    word_similarity: float | None = None
+    word_threshold: float = 0.0
+
+    def describe(self) -> str:
+        """One line for people.
+
+        >>> Coverage(0.425, 0.3351, "hoover", "processing", 0.2643, 0.3854).describe()
+        'similarity 0.425 (threshold 0.335); least-matched word “hoover” 0.264, closest “processing” (threshold 0.385)'
+        """
+        line = f"similarity {self.similarity:.3f} (threshold {self.similarity_threshold:.3f})"
+        if self.word_similarity is None:
+            return line + "; no salient word"
+        return (
+            f"{line}; least-matched word “{self.word}” {self.word_similarity:.3f}, closest “{self.closest}” "
+            f"(threshold {self.word_threshold:.3f})"
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "similarity": round(self.similarity, 6),
+            "similarity_threshold": self.similarity_threshold,
+            "word": self.word,
+            "closest": self.closest,
+            "word_similarity": None if self.word_similarity is None else round(self.word_similarity, 6),
+            "word_threshold": self.word_threshold,
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of one question: hits best first, and whether the policy covers it.
 
     `reason` says why a question is not covered when more than "the closest clauses
     are not similar enough" is known (for example: none of them states a time
-    period); it is empty otherwise.
+    period); it is empty otherwise. `coverage` holds the scores the decision used.
     """
 
     question: str
     covered: bool
     hits: tuple[Hit, ...]
     reason: str = ""
+    coverage: Coverage | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
             "question": self.question,
             "covered": self.covered,
             "reason": self.reason,
+            "coverage": None if self.coverage is None else self.coverage.to_json(),
             "hits": [hit.to_json() for hit in self.hits],
         }

@@ -147,6 +147,13 @@ def test_misses_list_wrong_top_hits_and_answered_unanswerables():
     ]
 
 
+def test_misses_list_answerable_questions_marked_not_covered_with_why():
+    right_but_uncovered = Outcome("q5", "Q5", "direct", "A", ("a",), ("a",), covered=False, why="similarity 0.2")
+    found = misses([*_outcomes(), right_but_uncovered])
+    assert (found[-1].id, found[-1].gold_rank, found[-1].covered) == ("q5", 1, False)
+    assert found[-1].to_json()["why"] == "similarity 0.2"
+
+
 def test_format_table_shows_dashes_for_missing_values():
     table = format_table({"all": aggregate(_outcomes()), "none": aggregate(_outcomes()[4:])}, label="rows")
     header, first, second = table.splitlines()

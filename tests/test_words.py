@@ -73,6 +73,10 @@ def test_a_question_about_a_word_the_policy_never_uses_is_not_covered(fake_embed
     assert not answer.covered
     assert answer.reason.startswith("The policy never mentions “registration” or anything close to it")
     assert len(answer.hits) == 2  # the closest clauses are still shown
+    coverage = answer.to_json()["coverage"]
+    assert (coverage["word"], coverage["word_threshold"]) == ("registration", qa.settings.word_match_threshold)
+    assert coverage["word_similarity"] < coverage["word_threshold"]
+    assert "least-matched word “registration”" in answer.coverage.describe()
     assert qa.ask("Why do you use cookies in my browser?").covered
     off = _tiny_qa(TINY, fake_embedder, word_match_threshold=0.0, covered_threshold=0.0)
     assert off.ask("Do you keep my registration details?").covered
