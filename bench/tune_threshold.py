@@ -69,7 +69,7 @@ def policyqa_word_similarities(path: Path, embedder: Embedder) -> tuple[np.ndarr
         policy = policy_from_segments(bench.title, list(bench.segments))
         store = build_store(policy, embedder, policy_sha256=hashlib.sha256(policy.text.encode()).hexdigest())
         for embedded in embedder.embed_with_words([q.question for q in bench.questions]):
-            match = match_words(embedded, store.closest_words)
+            match = match_words(embedded, store.closest_words, frozenset(store.words))
             values.append(1.0 if match is None else match.similarity)
             owners.append(position)
     return np.array(values), np.array(owners)

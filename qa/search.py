@@ -63,6 +63,7 @@ class Retriever:
         clauses = store.policy.clauses
         position = {clause.id: i for i, clause in enumerate(clauses)}
         self.row_clause = np.array([position[s.clause_id] for s in store.sentences], dtype=np.int64)
+        self.policy_words = frozenset(store.words)
         self.definitions: tuple[Definition, ...] = find_definitions(store.policy, store.sentences)
         self.terms = [terms_used(clause, self.definitions) for clause in clauses]
         gist = expansions(self.definitions, dict(zip((c.id for c in clauses), self.terms, strict=True)))
@@ -102,5 +103,5 @@ class Retriever:
         row_scores = fuse({"dense": dense_rows, "lexical": lexical_rows}, {"dense": 1.0, "lexical": 0.5})
         best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
         coverage = float(parts["similarity"].max())
-        word_match = match_words(embedded, self.store.closest_words)
+        word_match = match_words(embedded, self.store.closest_words, self.policy_words)
         return Ranking(fuse(parts, self.weights), parts, best_row, coverage, word_match)

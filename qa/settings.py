@@ -31,14 +31,14 @@ class Settings:
     max_question_chars: int = 2000
     # Below this cosine similarity of the closest sentence, `covered` is False. Chosen by
     # bench/tune_threshold.py on eval/questions.jsonl, together with the word check below (see README).
-    covered_threshold: float = 0.3351
+    covered_threshold: float = 0.2928
     # A question asking for a time period or an amount (qa/asked_for.py) is not covered when
     # none of this many best clauses states one, however similar they are (0 turns the check off).
     asked_for_hits: int = 3
     # A question is not covered when one of its salient words (qa/words.py) has no policy word
     # at least this similar (cosine of contextual token vectors; 0 turns the check off).
     # Chosen by bench/tune_threshold.py on PolicyQA's policies, never on this policy's questions.
-    word_match_threshold: float = 0.3854
+    word_match_threshold: float = 0.4107
     # The learned query adapter (qa/adapter.py, trained by bench/train_adapter.py).
     adapter_path: Path = ROOT / "models" / "query-adapter.npy"
     use_adapter: bool = True

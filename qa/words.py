@@ -9,13 +9,16 @@ matches "communication" without a synonym list.
 
 Only salient question words count: alphabetic, longer than two letters, not a stopword,
 not one of the words every privacy question uses (`GENERIC`), and not among the
-3,000 or so most common English words (qa/data/common-words.txt, from wordfreq).
+3,000 or so most common English words (Zipf >= `COMMON_ZIPF` in qa/data/english-words.txt,
+from wordfreq). A word that is not English at all (not in that list) but one typing slip
+away from a policy word or a common word is taken for a misspelling of it and is not
+salient either: "Who can see my bank detials?" is about details, not about "detials".
 The model call lives in `qa.embed` (`embed_with_words`); this module is the pure part.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +27,13 @@ import numpy as np
 
 from qa.lexical import STOPWORDS
 
-COMMON_WORDS_PATH = Path(__file__).resolve().parent / "data" / "common-words.txt"
+ENGLISH_WORDS_PATH = Path(__file__).resolve().parent / "data" / "english-words.txt"
+# Words at least this frequent in English (wordfreq's Zipf scale: 4.5 is about once in
+# 30,000 words) are too common to say what a question is about.
+COMMON_ZIPF = 4.5
+# Shorter unknown words are not checked for typing slips: too many real words lie one slip away.
+TYPO_MIN_LETTERS = 5
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Words nearly every question about a privacy policy uses, whether or not the policy
 # spells them the same way ("website" for "Sites"): they say nothing about the topic.
 GENERIC = frozenset(
@@ -57,10 +66,45 @@ class WordMatch:
 
 
 @lru_cache(maxsize=1)
+def english_words() -> dict[str, float]:
+    """The shipped English words (Zipf frequency 3 or more) and their Zipf frequencies."""
+    table = {}
+    for line in ENGLISH_WORDS_PATH.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, zipf = line.split("\t")
+            table[word] = float(zipf)
+    return table
+
+
+@lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
-    """The shipped list of common English words (comment lines start with #)."""
-    lines = COMMON_WORDS_PATH.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    """The English words at least `COMMON_ZIPF` frequent."""
+    return frozenset(word for word, zipf in english_words().items() if zipf >= COMMON_ZIPF)
+
+
+def one_slip(word: str) -> set[str]:
+    """Every string one typing slip from `word`: a letter dropped, added, changed, or two swapped.
+
+    >>> sorted(w for w in one_slip("detials") if w in {"details", "dentals", "detail"})
+    ['details']
+    """
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    dropped = {a + b[1:] for a, b in splits if b}
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    changed = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    added = {a + c + b for a, b in splits for c in _LETTERS}
+    return (dropped | swapped | changed | added) - {word}
+
+
+def misspells(word: str, vocabularies: Sequence[Collection[str]]) -> bool:
+    """Whether `word` is no English word but one slip from a word of one of `vocabularies`.
+
+    >>> misspells("pasword", [{"password"}]), misspells("password", [{"passwords"}]), misspells("fingerprints", [])
+    (True, False, False)
+    """
+    if len(word) < TYPO_MIN_LETTERS or word in english_words():
+        return False
+    return any(candidate in vocabulary for candidate in one_slip(word) for vocabulary in vocabularies)
 
 
 def is_content(word: str) -> bool:
@@ -135,10 +179,12 @@ def least_matched(words: Sequence[str], best: np.ndarray, closest: Sequence[str]
 ClosestWords = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
 
 
-def match_words(embedded: Embedded, closest_words: ClosestWords) -> WordMatch | None:
+def match_words(embedded: Embedded, closest_words: ClosestWords, policy_words: Collection[str]) -> WordMatch | None:
     """The least-matched salient word of a question, given how to find the policy's closest words
-    (`Store.closest_words`); None when the question has no salient word."""
-    keep = [i for i, word in enumerate(embedded.words) if is_salient(word)]
+    (`Store.closest_words`) and the set of the policy's words; None when the question has no
+    salient word. A misspelling of a policy word or of a common word is not salient."""
+    vocabularies = (policy_words, common_words())
+    keep = [i for i, word in enumerate(embedded.words) if is_salient(word) and not misspells(word, vocabularies)]
     if not keep:
         return None
     best, closest = closest_words(embedded.word_vectors[keep])

@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 
 from qa.answer import PolicyQA
-from qa.words import COMMON_WORDS_PATH, Embedded, common_words, is_salient, match_words, word_vectors
+from qa.words import (
+    ENGLISH_WORDS_PATH,
+    Embedded,
+    common_words,
+    english_words,
+    is_salient,
+    match_words,
+    misspells,
+    word_vectors,
+)
 
 
 def test_common_words_are_the_shipped_list():
@@ -17,7 +26,8 @@ def test_common_words_are_the_shipped_list():
     assert all(w.isalpha() and w.isascii() and w == w.lower() for w in words)
     assert {"people", "account", "information", "final"} <= words
     assert not {"fingerprints", "microwave", "cookies", "biometric"} & words
-    assert COMMON_WORDS_PATH.read_text(encoding="utf-8").startswith("# English words")
+    assert ENGLISH_WORDS_PATH.read_text(encoding="utf-8").startswith("# English words")
+    assert 25_000 < len(english_words()) < 32_000 and english_words()["fingerprints"] < 4.5
 
 
 @pytest.mark.parametrize(
@@ -45,10 +55,25 @@ def test_match_words_reports_the_least_matched_salient_word():
         seen.append(len(rows))
         return np.array([0.3, 0.9]), ["identification", "cookies"]
 
-    match = match_words(embedded, closest)
+    match = match_words(embedded, closest, set())
     assert seen == [2]  # only "fingerprints" and "cookies" are looked up
     assert (match.word, match.closest, match.similarity) == ("fingerprints", "identification", 0.3)
-    assert match_words(Embedded(vectors[0], ("do", "you", "people"), np.eye(3)), closest) is None
+    assert match_words(Embedded(vectors[0], ("do", "you", "people"), np.eye(3)), closest, set()) is None
+
+
+@pytest.mark.parametrize(
+    ("word", "policy", "expected"),
+    [
+        ("detials", set(), True),  # "details" is a common word
+        ("pasword", {"password"}, True),
+        ("cookeis", {"cookies"}, True),
+        ("cookeis", set(), False),  # "cookies" is neither common nor in this policy
+        ("fingerprints", {"fingerprint"}, False),  # a real word, however close
+        ("gdpr", set(), False),  # too short to guess at
+    ],
+)
+def test_misspellings_of_policy_or_common_words(word, policy, expected):
+    assert misspells(word, [policy, common_words()]) is expected
 
 
 def _tiny_qa(segments, embedder, **changes):
@@ -111,6 +136,8 @@ REFERENCE = [
     ("Who can see my bank details?", True, None),
     ("Do you use cookies?", True, None),
     ("Do you send promotional emails?", True, None),
+    ("Who can see my bank detials?", True, None),  # a typing slip is not a new topic
+    ("Is my pasword safe?", True, None),
 ]
 
 
