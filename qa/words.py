@@ -10,7 +10,7 @@ matches "communication" without a synonym list.
 Only salient question words count: alphabetic, longer than two letters, not a stopword,
 not one of the words every privacy question uses (`GENERIC`), and not among the
 3,000 or so most common English words (qa/data/common-words.txt, from wordfreq).
-The model call lives in `qa.embed` (`embed_with_words`); this module is the pure part.
+The model calls live in `qa.embed` and `qa.onnx_embed` (`embed_with_words`); this module is the pure part.
 """
 
 from __future__ import annotations
@@ -98,6 +98,15 @@ def group_pieces(pieces: Sequence[str]) -> list[tuple[str, list[int]]]:
         else:
             words.append((piece, [position]))
     return words
+
+
+def unpadded(pieces: Sequence[str], mask: Sequence[int]) -> list[str]:
+    """The pieces of one text with padding positions turned into "[PAD]" (which `word_vectors` skips).
+
+    >>> unpadded(["[CLS]", "cookies", "[SEP]", "[SEP]"], [1, 1, 1, 0])
+    ['[CLS]', 'cookies', '[SEP]', '[PAD]']
+    """
+    return [piece if on else "[PAD]" for piece, on in zip(pieces, mask, strict=True)]
 
 
 def word_vectors(pieces: Sequence[str], tokens: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
