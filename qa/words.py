@@ -13,7 +13,8 @@ not one of the words every privacy question uses (`GENERIC`), and not among the
 from wordfreq). A word that is not English at all (not in that list) but one typing slip
 away from a policy word or a common word is taken for a misspelling of it and is not
 salient either: "Who can see my bank detials?" is about details, not about "detials".
-The model call lives in `qa.embed` (`embed_with_words`); this module is the pure part.
+The model calls live in `qa.embed` and `qa.onnx_embed` (`embed_with_words`); this module is the
+pure part.
 """
 
 from __future__ import annotations
@@ -142,6 +143,15 @@ def group_pieces(pieces: Sequence[str]) -> list[tuple[str, list[int]]]:
         else:
             words.append((piece, [position]))
     return words
+
+
+def unpadded(pieces: Sequence[str], mask: Sequence[int]) -> list[str]:
+    """The pieces of one text with padding positions turned into "[PAD]" (which `word_vectors` skips).
+
+    >>> unpadded(["[CLS]", "cookies", "[SEP]", "[SEP]"], [1, 1, 1, 0])
+    ['[CLS]', 'cookies', '[SEP]', '[PAD]']
+    """
+    return [piece if on else "[PAD]" for piece, on in zip(pieces, mask, strict=True)]
 
 
 def word_vectors(pieces: Sequence[str], tokens: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
