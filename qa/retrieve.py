@@ -74,7 +74,7 @@ def fuse(parts: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
     """Weighted sum of z-scored score arrays, one weight per named part (absent names weigh 0).
 
     >>> fuse({"a": np.array([0.0, 1.0]), "b": np.array([5.0, 1.0])}, {"a": 1.0, "b": 0.5}).tolist()
-    [-1.5, 1.5]
+    [-0.5, 0.5]
     """
     total = np.zeros(len(next(iter(parts.values()))), dtype=np.float64)
     for name, scores in parts.items():
