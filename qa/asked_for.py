@@ -19,6 +19,11 @@ _NUMBER = (
     r"|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)(?:\s*\(\d+\))?"
 )
 _UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)"
+# Things whose length is counted in characters or words, not in time.
+_TEXTS = (
+    r"(?:password|passphrase|passcode|pin|user ?name|display name|name|review|message|comment|description|title"
+    r"|bio|reply|answer|text)s?"
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,10 @@ class AskedFor:
 PERIOD = AskedFor(
     name="period",
     question=re.compile(
-        rf"\bhow (?:long|soon|quickly)\b|\bhow many (?:business |calendar |working )?{_UNIT}|\bwithin how\b",
+        # "How long must my password be?" asks for a length of text, not of time.
+        rf"\bhow long\b(?!\s+(?:must|should|can|may|could|will|would)\s+(?:my|the|a|an|your)\s+(?:\w+\s+)?"
+        rf"{_TEXTS}\s+be\b)"
+        rf"|\bhow (?:soon|quickly)\b|\bhow many (?:business |calendar |working )?{_UNIT}|\bwithin how\b",
         re.IGNORECASE,
     ),
     evidence=re.compile(

@@ -28,6 +28,10 @@ from qa.asked_for import AMOUNT, PERIOD, asked_for, unstated
         ("What's the fee for a copy of my data?", "amount"),
         ("How much do I pay for a membership?", "amount"),
         ("When does an amended policy take effect?", None),
+        ("How long must my password be?", None),  # a length of text
+        ("How long can a product review be?", None),
+        ("How long will it be before you delete my data?", "period"),
+        ("How long should my data be kept after I leave?", "period"),
         ("", None),
     ],
 )
