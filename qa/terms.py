@@ -23,7 +23,11 @@ from qa.types import Clause, Policy, Sentence
 _PAREN = re.compile(r"\(([^()]*)\)")
 _TERM = r"[A-Z][\w/&-]*(?: [A-Za-z][\w/&-]*){0,4}"
 _QUOTED_TERM = re.compile(rf"[\"“]({_TERM})[\"”]")
-_MEANS = re.compile(rf"[\"“]({_TERM})[\"”],?\s+(?:means|refers to|is defined as|shall mean)\s+(\S.*)")
+# '"Personal Data" or "Personal Information" means ...': every quoted term before the verb is defined.
+_MEANS = re.compile(
+    rf"((?:[\"“]{_TERM}[\"”],?\s+(?:or|and)\s+)*)[\"“]({_TERM})[\"”],?\s+"
+    r"(?:means|mean|refers to|refer to|is defined as|are defined as|shall mean)\s+(\S.*)"
+)
 # A capitalised word, then up to three more capitalised or small words: "Child Profile", "Terms of Use".
 _ENTRY = re.compile(r"^([A-Z][\w/&-]*(?: (?:[A-Z][\w/&-]*|of|and|the|for)){0,3})\s*(?::|\s[-–—])\s+(\S.*)", re.DOTALL)
 _ENTRY_MIN_WORDS = 4
@@ -98,7 +102,10 @@ def _defined_in(sentence: str) -> list[tuple[str, str]]:
         for paren in _PAREN.finditer(sentence)
         for quoted in _QUOTED_TERM.finditer(paren.group(1))
     ]
-    return defined + [(means.group(1), _first_words(means.group(2))) for means in _MEANS.finditer(sentence)]
+    for means in _MEANS.finditer(sentence):
+        terms = [*_QUOTED_TERM.findall(means.group(1)), means.group(2)]
+        defined += [(term, _first_words(means.group(3))) for term in terms]
+    return defined
 
 
 def _glossary(policy: Policy, spans: dict[str, list[tuple[int, int]]]) -> dict[str, Definition]:

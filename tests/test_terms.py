@@ -104,6 +104,18 @@ def test_means_definitions():
     assert terms_used(policy.clause("2.p1"), definitions) == (("Usage Data", "1.p1"),)
 
 
+def test_means_definitions_of_several_terms_at_once():
+    policy = parse_policy(
+        '<p><b>1. TERMS</b></p><p>"Personal Data" or "Personal Information" means any information about you.</p>'
+        "<p><b>2. USE</b></p><p>We never sell Personal Information or Personal Data.</p>"
+    )
+    definitions = find_definitions(policy)
+    assert [(d.term, d.gist) for d in definitions] == [
+        ("Personal Data", "any information about you"),
+        ("Personal Information", "any information about you"),
+    ]
+
+
 def test_labelled_contact_details_are_not_a_glossary():
     policy = parse_policy(
         "<p><b>1. CONTACT US</b></p><p>Address: Acme Inc, 1 Main Street, Springfield, IL 62704.</p>"
