@@ -35,8 +35,18 @@ def test_ask_json_shape_and_seed_question(index_copy):
     result = run("ask", SEED, "--json", "-k", "5", index_dir=index_copy)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert set(answer) == {"question", "covered", "reason", "hits"}
+    assert set(answer) == {"question", "covered", "reason", "coverage", "hits"}
     assert answer["question"] == SEED and answer["covered"] is True
+    coverage = answer["coverage"]
+    assert set(coverage) == {
+        "similarity",
+        "similarity_threshold",
+        "word",
+        "closest",
+        "word_similarity",
+        "word_threshold",
+    }
+    assert coverage["similarity"] >= coverage["similarity_threshold"]
     assert [hit["rank"] for hit in answer["hits"]] == [1, 2, 3, 4, 5]
     for hit in answer["hits"]:
         assert {
