@@ -2,9 +2,9 @@
 
 Thin: it serves a `Catalog` of policies (the shipped one first; each browser
 session chooses one, and may upload another to be indexed), turns questions
-into `ask` calls and answers into HTML from `qa.render`, and wires Gradio.
-Nothing is fetched from outside the machine: analytics are off, the theme
-uses system fonts, there is no CDN.
+into `ask` calls and answers and policies into HTML from `qa.render` and
+`qa.render_policy`, and wires Gradio. Nothing is fetched from outside the
+machine: analytics are off, the theme uses system fonts, there is no CDN.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402
 
-from qa import PolicyQA, QAError, Settings, render  # noqa: E402
+from qa import PolicyQA, QAError, Settings, render, render_policy  # noqa: E402
 from qa.answer import clean_question  # noqa: E402
 from qa.catalog import Catalog  # noqa: E402
 from qa.library import MAX_POLICY_BYTES, name_from_file  # noqa: E402
@@ -136,8 +136,8 @@ def policy_choices(catalog: Catalog) -> list[tuple[str, str]]:
 
 def policy_views(qa: PolicyQA) -> tuple[str, str, list[Message]]:
     """What a session shows of its chosen policy: (header, policy view, a fresh chat saying so)."""
-    chat: list[Message] = [{"role": "assistant", "content": render.switched_html(qa.policy)}]
-    return render.header_html(qa.policy), render.policy_html(qa.policy), chat
+    chat: list[Message] = [{"role": "assistant", "content": render_policy.switched_html(qa.policy)}]
+    return render_policy.header_html(qa.policy), render_policy.policy_html(qa.policy), chat
 
 
 def choose(name: str, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
@@ -182,7 +182,7 @@ def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, p
     if refused or qa is None:
         return refused, *unchanged
     chooser = gr.update(choices=policy_choices(catalog), value=name)
-    return render.added_html(name, qa.policy), name, chooser, *policy_views(qa), gr.Tabs(selected="ask")
+    return render_policy.added_html(name, qa.policy), name, chooser, *policy_views(qa), gr.Tabs(selected="ask")
 
 
 def removable_choices(catalog: Catalog) -> list[tuple[str, str]]:
@@ -203,9 +203,9 @@ def remove_policy(name: str | None, current: str, *, catalog: Catalog) -> tuple[
     removable = gr.update(choices=removable_choices(catalog), value=None)
     if name != current:
         chooser = gr.update(choices=policy_choices(catalog))
-        return render.removed_html(name), removable, current, chooser, gr.skip(), gr.skip(), gr.skip()
+        return render_policy.removed_html(name), removable, current, chooser, gr.skip(), gr.skip(), gr.skip()
     chooser = gr.update(choices=policy_choices(catalog), value=catalog.default)
-    return render.removed_html(name), removable, catalog.default, chooser, *policy_views(catalog.get())
+    return render_policy.removed_html(name), removable, catalog.default, chooser, *policy_views(catalog.get())
 
 
 def _ask_tab(k_default: int) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.Button]]:
@@ -312,7 +312,7 @@ def build_app(catalog: Catalog) -> gr.Blocks:
     default = catalog.get()
     with gr.Blocks(title="PolicyQA", analytics_enabled=False) as demo:
         current = gr.State(catalog.default)  # this session's chosen policy
-        header = gr.HTML(render.header_html(default.policy), elem_id="pqa-header")
+        header = gr.HTML(render_policy.header_html(default.policy), elem_id="pqa-header")
         chooser = gr.Dropdown(
             choices=policy_choices(catalog),
             value=catalog.default,
@@ -325,7 +325,7 @@ def build_app(catalog: Catalog) -> gr.Blocks:
             with gr.Tab("Ask", id="ask"):
                 chatbot, question, k, buttons = _ask_tab(default.settings.k)
             with gr.Tab("Policy", id="policy", render_children=True):
-                policy_view = gr.HTML(render.policy_html(default.policy), elem_id="pqa-policy")
+                policy_view = gr.HTML(render_policy.policy_html(default.policy), elem_id="pqa-policy")
             if catalog.settings.allow_uploads:
                 with gr.Tab("Add a policy", id="add"):
                     upload, name, add, status = _add_tab()

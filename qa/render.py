@@ -1,10 +1,11 @@
-"""Answers and the policy -> escaped HTML (and plain text) for the web app.
+"""Answers -> escaped HTML (and plain text) for the web app; the policy view is `qa.render_policy`.
 
 Pure functions, no Gradio: `app.py` puts their output on the page. Every piece
 of text that comes from the policy or the user goes through `html.escape`; the
-only markup is the one written here. Links to a clause point at the policy
-view's anchor `#clause-C.6` (and carry `data-clause="C.6"`, which the chat's
-sanitizer may drop; the app's script goes by the href).
+only markup is the one written here and in `qa.render_policy` (`STYLESHEET`
+styles both). Links to a clause point at the policy view's anchor `#clause-C.6`
+(and carry `data-clause="C.6"`, which the chat's sanitizer may drop; the app's
+script goes by the href).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ NOT_COVERED = "The policy does not seem to cover this."
 STRONG_MATCH = 0.60
 GOOD_MATCH = 0.45
 
-# The look of the markup below. Colours are variables so dark mode (Gradio puts
-# `.dark` on <body>) only swaps values; `var(--body-text-color)` and friends
-# come from the page's theme and fall back to plain colours elsewhere.
+# The look of the markup below and of `qa.render_policy`'s. Colours are variables
+# so dark mode (Gradio puts `.dark` on <body>) only swaps values; `var(--body-text-color)`
+# and friends come from the page's theme and fall back to plain colours elsewhere.
 STYLESHEET = """
 :root { --pqa-mark: #fff0a8; --pqa-target: #fff3bf; --pqa-banner-bg: #fff7e6; --pqa-banner-border: #f5c26b;
   --pqa-banner-text: #6b4500; --pqa-notice-bg: #fdecec; --pqa-notice-border: #f3a5a5; --pqa-notice-text: #7a1f1f;
@@ -264,75 +265,6 @@ def question_html(question: str, *, limit: int = 400) -> str:
     return f'<p class="pqa-question">{text_html(shown)}</p>'
 
 
-def header_html(policy: Policy) -> str:
-    """The page heading: app name, the policy's title and date, and how citations work."""
-    updated = f", updated {policy.updated}" if policy.updated else ""
-    return (
-        f"<h1>PolicyQA <span>· {escape(policy.title + updated)}</span></h1>"
-        "<p>Ask in your own words. Each answer cites the clauses it comes from, best first, with the "
-        "matching sentence highlighted; click a citation to read it in the full policy.</p>"
-    )
-
-
 def notice_html(message: str, *, lead: str = "Can’t answer that") -> str:
     """Why a question got no answer (an error message from `ask`), as one friendly line."""
     return f'<p class="pqa-notice" role="alert"><strong>{escape(lead)}:</strong> {text_html(message)}</p>'
-
-
-def policy_summary(policy: Policy) -> str:
-    """policy_summary(p) -> "Acme Cloud Privacy Policy (8 clauses in 4 sections)"."""
-    return f"{policy.title} ({len(policy.clauses)} clauses in {len(policy.sections)} sections)"
-
-
-def switched_html(policy: Policy) -> str:
-    """The chat's first line after choosing another policy."""
-    return f'<p class="pqa-info" role="status">Now answering from {text_html(policy_summary(policy))}.</p>'
-
-
-def added_html(name: str, policy: Policy) -> str:
-    """The upload form's note once a policy file is indexed."""
-    return (
-        f'<p class="pqa-info" role="status">Added <strong>{text_html(name)}</strong>: '
-        f"{text_html(policy_summary(policy))}. It is now the chosen policy; ask away on the Ask tab.</p>"
-    )
-
-
-def removed_html(name: str) -> str:
-    """The remove form's note once an added policy is gone."""
-    return f'<p class="pqa-info" role="status">Removed <strong>{text_html(name)}</strong>: its file and its index.</p>'
-
-
-def _clause_html(clause: Clause) -> str:
-    label = clause.id if clause.number is not None else f"¶{clause.id.split('.p')[-1]}"
-    return (
-        f'<div class="pqa-clause" id="{escape(clause_anchor(clause.id), quote=True)}">'
-        f"{clause_link(clause.id, label, css_class='pqa-clause-id')}"
-        f'<p class="pqa-clause-text">{text_html(clause.text)}</p></div>'
-    )
-
-
-def policy_html(policy: Policy) -> str:
-    """The whole policy: title, contents, then each section with its clauses anchored as `clause-<id>`."""
-    updated = f'<p class="pqa-updated">Updated {escape(policy.updated)}</p>' if policy.updated else ""
-    toc = "".join(
-        f'<li><a href="#section-{escape(s.letter, quote=True)}">{escape(_section_heading(s.letter, s.title))}</a></li>'
-        for s in policy.sections
-    )
-    parts = [
-        f'<article class="pqa-policy"><header><h2>{escape(policy.title)}</h2>{updated}</header>',
-        f'<nav class="pqa-toc" aria-label="Sections"><ul>{toc}</ul></nav>',
-    ]
-    for section in policy.sections:
-        clauses = "".join(_clause_html(c) for c in policy.clauses if c.section == section.letter)
-        heading = escape(_section_heading(section.letter, section.title))
-        parts.append(
-            f'<section class="pqa-section" id="section-{escape(section.letter, quote=True)}">'
-            f"<h3>{heading}</h3>{clauses}</section>"
-        )
-    parts.append("</article>")
-    return "".join(parts).replace("\n", "&#10;")
-
-
-def _section_heading(letter: str, title: str) -> str:
-    """_section_heading("C", "Disclosure") -> "C. Disclosure"; the preamble has no letter."""
-    return title if letter == "P" else f"{letter}. {title}"

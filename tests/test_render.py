@@ -1,4 +1,4 @@
-"""qa.render: escaping, highlight offsets, the not-covered banner, links and the policy view."""
+"""qa.render and qa.render_policy: escaping, highlight offsets, the not-covered banner, links and the policy view."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa import render
+from qa import render, render_policy
 from qa.types import Answer, Clause, Hit, Policy, Section
 
 INJECTION = "<img src=x onerror=alert(1)>"
@@ -237,7 +237,7 @@ def test_plain_text_copy_is_inside_the_answer_escaped(policy):
 
 
 def test_policy_view_anchors_every_clause_in_order(policy):
-    shown = render.policy_html(policy)
+    shown = render_policy.policy_html(policy)
     anchors = re.findall(r'<div class="pqa-clause" id="clause-([^"]+)">', shown)
     assert anchors == [clause.id for clause in policy.clauses]
     sections = re.findall(r'<section class="pqa-section" id="section-([A-Z])">', shown)
@@ -250,11 +250,11 @@ def test_policy_view_anchors_every_clause_in_order(policy):
 def test_policy_view_escapes_policy_text():
     clause = Clause("A.1", "A", "Odd <Title>", 1, f"Text {INJECTION}\nnext", 0, 10)
     policy = Policy("Policy & Co", None, (Section("A", "Odd <Title>"),), (clause,), "")
-    shown = render.policy_html(policy)
+    shown = render_policy.policy_html(policy)
     assert "<img" not in shown and "<Title>" not in shown
     assert "Text &lt;img src=x onerror=alert(1)&gt;<br>next" in shown
     assert "<h2>Policy &amp; Co</h2>" in shown and "pqa-updated" not in shown
 
 
 def test_header_names_policy_and_date(policy):
-    assert "Privacy Policy, updated November 2015" in render.header_html(policy)
+    assert "Privacy Policy, updated November 2015" in render_policy.header_html(policy)
