@@ -1,10 +1,10 @@
 """The web app: `python app.py` serves the chat assistant and the `/ask` API on 127.0.0.1.
 
 Thin: it serves a `Catalog` of policies (the shipped one first; each browser
-session chooses one, and may upload another to be indexed), turns questions
-into `ask` calls and answers and policies into HTML from `qa.render` and
-`qa.render_policy`, and wires Gradio. Nothing is fetched from outside the
-machine: analytics are off, the theme uses system fonts, there is no CDN.
+session chooses one, and may upload another to be indexed), lays out the page
+and wires its events to `qa.handlers`, which turn questions into `ask` calls
+and answers into HTML. Nothing is fetched from outside the machine: analytics
+are off, the theme uses system fonts, there is no CDN.
 """
 
 from __future__ import annotations
@@ -14,21 +14,19 @@ import ipaddress
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 # subtle: Gradio reads this when it is imported; set it first so nothing phones home.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402
 
-from qa import PolicyQA, QAError, Settings, render, render_policy  # noqa: E402
-from qa.answer import clean_question  # noqa: E402
+from qa import QAError, Settings, handlers, render, render_policy  # noqa: E402
 from qa.catalog import Catalog  # noqa: E402
-from qa.library import MAX_POLICY_BYTES, name_from_file  # noqa: E402
-from qa.logs import log_event  # noqa: E402
+from qa.library import MAX_POLICY_BYTES  # noqa: E402
 from qa.parse import SUFFIXES  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
@@ -41,14 +39,6 @@ EXAMPLES = (
     "Is my password safe?",
     "Do you collect information about children?",
 )
-INTERNAL_ERROR = "something went wrong while answering; the details are in the server log"
-# Gradio's upload route takes at most the largest policy file accepted (`qa.library`); with
-# uploads turned off (POLICYQA_ALLOW_UPLOADS=false) it still exists, so it is capped near zero.
-MAX_UPLOAD_BYTES = MAX_POLICY_BYTES
-NO_UPLOAD_BYTES = 1024
-Progress = Callable[..., Any]  # a gr.Progress: progress(fraction, desc=step)
-T = TypeVar("T")
-Message = dict[str, Any]  # {"role": "user" | "assistant", "content": html, ...} as gr.Chatbot keeps them
 
 SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "sans-serif")
 MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
@@ -65,147 +55,6 @@ PAGE_CSS = _static("page.css")  # layout around our markup; `render.STYLESHEET` 
 FRAME_CSS = _static("frame.css")  # goes into <head>
 JS = _static("page.js")
 SCROLL_TO_QUESTION = _static("scroll-to-question.js")
-
-
-def _whole(k: object) -> object:
-    """A slider's 5.0 as 5; anything else unchanged, for `ask` to accept or reject."""
-    return int(k) if isinstance(k, float) and k.is_integer() else k
-
-
-def _text(value: object) -> str:
-    """What can be shown of a submitted value: a str with any lone surrogate as "?"; anything else as ""."""
-    return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else ""
-
-
-def respond(question: str, history: list[Message] | None, k: float, *, qa: PolicyQA) -> tuple[list[Message], str]:
-    """Answer `question` on its own and append it to the chat: (new history, text left in the input box).
-
-    A rejected question stays in the box with a notice in the chat saying what to change; an
-    unexpected failure is logged with its traceback and shown as a one-line notice.
-    """
-    history = list(history or [])
-    shown = clean_question(_text(question))
-    if shown:
-        history.append({"role": "user", "content": render.question_html(shown)})
-    try:
-        answer = qa.ask(question, _whole(k))  # type: ignore[arg-type]
-        reply = render.answer_html(answer, policy=qa.policy)
-    except QAError as error:
-        history.append({"role": "assistant", "content": render.notice_html(str(error))})
-        return history, _text(question)
-    except Exception as error:
-        log_event("chat_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
-        history.append({"role": "assistant", "content": render.notice_html(INTERNAL_ERROR)})
-        return history, _text(question)
-    history.append({"role": "assistant", "content": reply})
-    return history, ""
-
-
-def respond_from(
-    question: str, history: list[Message] | None, k: float, name: str, *, catalog: Catalog
-) -> tuple[list[Message], str]:
-    """`respond` with the session's chosen policy `name`."""
-    try:
-        qa = catalog.get(name)
-    except QAError as error:
-        return [*(history or []), {"role": "assistant", "content": render.notice_html(str(error))}], _text(question)
-    return respond(question, history, k, qa=qa)
-
-
-def ask_example(text: str, history: list[Message] | None, k: float, name: str, *, catalog: Catalog) -> list[Message]:
-    """An example button: like `respond`, but a draft in the input box is left alone."""
-    return respond_from(text, history, k, name, catalog=catalog)[0]
-
-
-def ask_json(question: str, k: int, policy: str | None, *, catalog: Catalog) -> dict[str, Any]:
-    """The `/ask` API: the same JSON object as `policyqa ask --json`; bad input is a `gr.Error`."""
-    try:
-        return catalog.get(policy).ask(question, _whole(k)).to_json()  # type: ignore[arg-type]
-    except QAError as error:
-        # subtle: a user's mistake is not a server fault, so no traceback in the server's log.
-        raise gr.Error(str(error), print_exception=False) from None
-    except Exception as error:
-        log_event("api_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
-        raise gr.Error(INTERNAL_ERROR, print_exception=False) from None
-
-
-def policy_choices(catalog: Catalog) -> list[tuple[str, str]]:
-    """The chooser's (label, name) pairs: each policy's title and name, the default first."""
-    return [(f"{info.title or info.name} · {info.name}", info.name) for info in catalog.policies()]
-
-
-def policy_views(qa: PolicyQA) -> tuple[str, str, list[Message]]:
-    """What a session shows of its chosen policy: (header, policy view, a fresh chat saying so)."""
-    chat: list[Message] = [{"role": "assistant", "content": render_policy.switched_html(qa.policy)}]
-    return render_policy.header_html(qa.policy), render_policy.policy_html(qa.policy), chat
-
-
-def choose(name: str, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
-    """Switch this session to policy `name`: (chosen name, chooser, header, policy view, chat).
-
-    The chat starts afresh (its citations point into the policy shown); a policy that cannot
-    be loaded leaves everything as it was, with a notice in the chat.
-    """
-    try:
-        qa = catalog.get(name)
-    except QAError as error:
-        notice = [{"role": "assistant", "content": render.notice_html(str(error), lead="Can’t open that policy")}]
-        return current, gr.update(value=current), gr.skip(), gr.skip(), notice
-    return name, gr.update(value=name), *policy_views(qa)
-
-
-def _attempt(action: Callable[[], T], *, lead: str, event: str) -> tuple[T | None, str]:
-    """(`action()`, "") or, when it fails, (None, a one-line notice): a `QAError` says what to change;
-    anything else is logged as "<event>_failed" with its traceback and shown as `INTERNAL_ERROR`."""
-    try:
-        return action(), ""
-    except QAError as error:
-        return None, render.notice_html(str(error), lead=lead)
-    except Exception as error:
-        log_event(f"{event}_failed", {"error": repr(error)}, level=logging.ERROR, exc_info=True)
-        return None, render.notice_html(INTERNAL_ERROR, lead=lead)
-
-
-def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, progress: Progress) -> tuple[Any, ...]:
-    """Check, copy and index an uploaded policy file, then choose it: (status, chosen name, chooser,
-    header, policy view, chat, tabs). A file that is refused leaves all but the status as it was."""
-    unchanged = (current, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
-    if not file:
-        return render.notice_html("choose a policy file first", lead="Can’t add that"), *unchanged
-    path = Path(file)
-    name = (name or "").strip().lower() or name_from_file(path.name)
-
-    def add() -> PolicyQA:
-        return catalog.add(path, name, progress=lambda fraction, step: progress(fraction, desc=step))
-
-    qa, refused = _attempt(add, lead="Can’t add that file", event="add")
-    if refused or qa is None:
-        return refused, *unchanged
-    chooser = gr.update(choices=policy_choices(catalog), value=name)
-    return render_policy.added_html(name, qa.policy), name, chooser, *policy_views(qa), gr.Tabs(selected="ask")
-
-
-def removable_choices(catalog: Catalog) -> list[tuple[str, str]]:
-    """The remove form's (label, name) pairs: every policy but the shipped one."""
-    return [choice for choice in policy_choices(catalog) if choice[1] != catalog.default]
-
-
-def remove_policy(name: str | None, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
-    """Remove added policy `name`: (status, removable choices, chosen name, chooser, header, policy view,
-    chat). A session that had it chosen goes back to the shipped policy; a refusal changes nothing else."""
-    # The list is refreshed even then: another tab may have removed a policy meanwhile.
-    unchanged = (gr.update(choices=removable_choices(catalog)), current, gr.skip(), gr.skip(), gr.skip(), gr.skip())
-    if not name:
-        return render.notice_html("choose an added policy first", lead="Can’t remove that"), *unchanged
-    _, refused = _attempt(lambda: catalog.remove(name), lead="Can’t remove that", event="remove")
-    if refused:
-        return refused, *unchanged
-    removable = gr.update(choices=removable_choices(catalog), value=None)
-    if name != current:
-        chooser = gr.update(choices=policy_choices(catalog))
-        return render_policy.removed_html(name), removable, current, chooser, gr.skip(), gr.skip(), gr.skip()
-    chooser = gr.update(choices=policy_choices(catalog), value=catalog.default)
-    return render_policy.removed_html(name), removable, catalog.default, chooser, *policy_views(catalog.get())
 
 
 def _ask_tab(k_default: int) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.Button]]:
@@ -292,10 +141,10 @@ def _wire_library(
     which, remove, removed = remove_form
 
     def add_file(file: str | None, name: str, current: str, progress: gr.Progress = gr.Progress()):  # noqa: ANN202, B008
-        return add_policy(file, name, current, catalog=catalog, progress=progress)
+        return handlers.add_policy(file, name, current, catalog=catalog, progress=progress)
 
     def removable() -> Any:
-        return gr.update(choices=removable_choices(catalog))
+        return gr.update(choices=handlers.removable_choices(catalog))
 
     # Adding and removing share a queue of their own: questions are answered while a policy is indexed,
     # and a removal waits for an indexing run to end instead of holding up the questions behind it.
@@ -304,7 +153,8 @@ def _wire_library(
         removable, None, which, **library
     )
     demo.load(removable, None, which, **library)
-    remove.click(partial(remove_policy, catalog=catalog), [which, views[0]], [removed, which, *views], **library)
+    remove_added = partial(handlers.remove_policy, catalog=catalog)
+    remove.click(remove_added, [which, views[0]], [removed, which, *views], **library)
 
 
 def build_app(catalog: Catalog) -> gr.Blocks:
@@ -314,7 +164,7 @@ def build_app(catalog: Catalog) -> gr.Blocks:
         current = gr.State(catalog.default)  # this session's chosen policy
         header = gr.HTML(render_policy.header_html(default.policy), elem_id="pqa-header")
         chooser = gr.Dropdown(
-            choices=policy_choices(catalog),
+            choices=handlers.policy_choices(catalog),
             value=catalog.default,
             label="Policy",
             info="the shipped policy and any added on the “Add a policy” tab or with `policyqa index`",
@@ -333,24 +183,24 @@ def build_app(catalog: Catalog) -> gr.Blocks:
 
         # One queue for every call into the shared model: a question at a time.
         private: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "qa"}
-        answer = partial(respond_from, catalog=catalog)
+        answer = partial(handlers.respond_from, catalog=catalog)
         events = [question.submit(answer, [question, chatbot, k, current], [chatbot, question], **private)]
         for button, text in zip(buttons, EXAMPLES, strict=True):
-            example = partial(ask_example, text, catalog=catalog)
+            example = partial(handlers.ask_example, text, catalog=catalog)
             events.append(button.click(example, [chatbot, k, current], chatbot, **private))
         for event in events:
             event.then(None, js=SCROLL_TO_QUESTION)
         # Each page load lists the policies anew: ones added since the app started are included.
-        demo.load(lambda: gr.update(choices=policy_choices(catalog)), None, chooser, **private)
+        demo.load(lambda: gr.update(choices=handlers.policy_choices(catalog)), None, chooser, **private)
         views = [current, chooser, header, policy_view, chatbot]
-        chooser.input(partial(choose, catalog=catalog), [chooser, current], views, **private)
+        chooser.input(partial(handlers.choose, catalog=catalog), [chooser, current], views, **private)
         if catalog.settings.allow_uploads:
             _wire_library(demo, catalog, (upload, name, add, status), (which, remove, removed), views, tabs)
 
         def ask(question: str, k: int = default.settings.k, policy: str | None = None) -> dict[str, Any]:
             """Cited clauses for `question` about `policy` (a name from `policyqa list`; None: the shipped
             one), best first: the JSON of `policyqa ask --json`."""
-            return ask_json(question, k, policy, catalog=catalog)
+            return handlers.ask_json(question, k, policy, catalog=catalog)
 
         gr.api(ask, api_name="ask", concurrency_id="qa")
     return demo
@@ -370,7 +220,7 @@ def launch_options(*, uploads: bool = True) -> dict[str, Any]:
         "mcp_server": False,
         "run_history": False,
         "footer_links": ["api"],
-        "max_file_size": MAX_UPLOAD_BYTES if uploads else NO_UPLOAD_BYTES,
+        "max_file_size": handlers.MAX_UPLOAD_BYTES if uploads else handlers.NO_UPLOAD_BYTES,
     }
 
 

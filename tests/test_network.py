@@ -28,6 +28,7 @@ import pytest
 
 import app
 from bench.serve import free_port, running_app
+from qa import handlers
 from qa.answer import PolicyQA
 from qa.catalog import Catalog
 from qa.settings import ROOT, Settings
@@ -145,7 +146,7 @@ def file_fields(url: str) -> list[str]:
 def test_uploads_are_capped_at_the_largest_policy(served_default):
     url, _ = served_default
     assert file_fields(url) == ["pqa-upload"]  # the one upload field: "Add a policy"
-    assert upload(url, app.MAX_UPLOAD_BYTES + 1) == 413
+    assert upload(url, handlers.MAX_UPLOAD_BYTES + 1) == 413
     assert upload(url, 4096) == 200
 
 
