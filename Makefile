@@ -24,5 +24,5 @@ index: setup
 	$(VENV)/bin/policyqa index
 
 lint: setup
-	$(VENV)/bin/ruff check qa tests app.py bench
-	$(VENV)/bin/mypy qa
+	$(VENV)/bin/ruff check qa tests app.py app_events.py bench
+	$(VENV)/bin/mypy qa app_events.py

@@ -2,7 +2,7 @@
 
 Thin: it serves a `Catalog` of policies (the shipped one first; each browser
 session chooses one, and may upload another to be indexed), lays out the page
-and wires its events to `qa.handlers`, which turn questions into `ask` calls
+and wires its events to `app_events`, which turn questions into `ask` calls
 and answers into HTML. Nothing is fetched from outside the machine: analytics
 are off, the theme uses system fonts, there is no CDN.
 """
@@ -19,15 +19,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-# subtle: Gradio reads this when it is imported; set it first so nothing phones home.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+import app_events  # first: it turns Gradio's analytics off before Gradio is imported
 
-import gradio as gr  # noqa: E402
+# isort: split
+import gradio as gr
 
-from qa import QAError, Settings, handlers, render, render_policy  # noqa: E402
-from qa.catalog import Catalog  # noqa: E402
-from qa.library import MAX_POLICY_BYTES  # noqa: E402
-from qa.parse import SUFFIXES  # noqa: E402
+from qa import QAError, Settings, render, render_policy
+from qa.catalog import Catalog
+from qa.library import MAX_POLICY_BYTES
+from qa.parse import SUFFIXES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -141,10 +141,10 @@ def _wire_library(
     which, remove, removed = remove_form
 
     def add_file(file: str | None, name: str, current: str, progress: gr.Progress = gr.Progress()):  # noqa: ANN202, B008
-        return handlers.add_policy(file, name, current, catalog=catalog, progress=progress)
+        return app_events.add_policy(file, name, current, catalog=catalog, progress=progress)
 
     def removable() -> Any:
-        return gr.update(choices=handlers.removable_choices(catalog))
+        return gr.update(choices=app_events.removable_choices(catalog))
 
     # Adding and removing share a queue of their own: questions are answered while a policy is indexed,
     # and a removal waits for an indexing run to end instead of holding up the questions behind it.
@@ -153,7 +153,7 @@ def _wire_library(
         removable, None, which, **library
     )
     demo.load(removable, None, which, **library)
-    remove_added = partial(handlers.remove_policy, catalog=catalog)
+    remove_added = partial(app_events.remove_policy, catalog=catalog)
     remove.click(remove_added, [which, views[0]], [removed, which, *views], **library)
 
 
@@ -164,7 +164,7 @@ def build_app(catalog: Catalog) -> gr.Blocks:
         current = gr.State(catalog.default)  # this session's chosen policy
         header = gr.HTML(render_policy.header_html(default.policy), elem_id="pqa-header")
         chooser = gr.Dropdown(
-            choices=handlers.policy_choices(catalog),
+            choices=app_events.policy_choices(catalog),
             value=catalog.default,
             label="Policy",
             info="the shipped policy and any added on the “Add a policy” tab or with `policyqa index`",
@@ -183,24 +183,24 @@ def build_app(catalog: Catalog) -> gr.Blocks:
 
         # One queue for every call into the shared model: a question at a time.
         private: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "qa"}
-        answer = partial(handlers.respond_from, catalog=catalog)
+        answer = partial(app_events.respond_from, catalog=catalog)
         events = [question.submit(answer, [question, chatbot, k, current], [chatbot, question], **private)]
         for button, text in zip(buttons, EXAMPLES, strict=True):
-            example = partial(handlers.ask_example, text, catalog=catalog)
+            example = partial(app_events.ask_example, text, catalog=catalog)
             events.append(button.click(example, [chatbot, k, current], chatbot, **private))
         for event in events:
             event.then(None, js=SCROLL_TO_QUESTION)
         # Each page load lists the policies anew: ones added since the app started are included.
-        demo.load(lambda: gr.update(choices=handlers.policy_choices(catalog)), None, chooser, **private)
+        demo.load(lambda: gr.update(choices=app_events.policy_choices(catalog)), None, chooser, **private)
         views = [current, chooser, header, policy_view, chatbot]
-        chooser.input(partial(handlers.choose, catalog=catalog), [chooser, current], views, **private)
+        chooser.input(partial(app_events.choose, catalog=catalog), [chooser, current], views, **private)
         if catalog.settings.allow_uploads:
             _wire_library(demo, catalog, (upload, name, add, status), (which, remove, removed), views, tabs)
 
         def ask(question: str, k: int = default.settings.k, policy: str | None = None) -> dict[str, Any]:
             """Cited clauses for `question` about `policy` (a name from `policyqa list`; None: the shipped
             one), best first: the JSON of `policyqa ask --json`."""
-            return handlers.ask_json(question, k, policy, catalog=catalog)
+            return app_events.ask_json(question, k, policy, catalog=catalog)
 
         gr.api(ask, api_name="ask", concurrency_id="qa")
     return demo
@@ -220,7 +220,7 @@ def launch_options(*, uploads: bool = True) -> dict[str, Any]:
         "mcp_server": False,
         "run_history": False,
         "footer_links": ["api"],
-        "max_file_size": handlers.MAX_UPLOAD_BYTES if uploads else handlers.NO_UPLOAD_BYTES,
+        "max_file_size": app_events.MAX_UPLOAD_BYTES if uploads else app_events.NO_UPLOAD_BYTES,
     }
 
 

@@ -1,4 +1,4 @@
-"""app.py and qa.handlers: the chat handler, the command line, and the /ask API through gradio_client."""
+"""app.py and app_events.py: the chat handler, the command line, and the /ask API through gradio_client."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 import app
-from qa import handlers
+import app_events
 from qa.answer import PolicyQA
 from qa.catalog import Catalog
 from qa.settings import Settings
@@ -53,7 +53,7 @@ class Progress:
 
 
 def test_respond_appends_question_and_cited_answer(fake_qa):
-    history, left = handlers.respond("bank account", [], 3, qa=fake_qa)
+    history, left = app_events.respond("bank account", [], 3, qa=fake_qa)
     assert left == ""
     assert [m["role"] for m in history] == ["user", "assistant"]
     assert "bank account" in history[0]["content"]
@@ -63,19 +63,19 @@ def test_respond_appends_question_and_cited_answer(fake_qa):
 
 
 def test_follow_up_keeps_history_and_is_answered_on_its_own(fake_qa):
-    first, _ = handlers.respond("cookies", [], 2, qa=fake_qa)
-    second, _ = handlers.respond("password", first, 2, qa=fake_qa)
+    first, _ = app_events.respond("cookies", [], 2, qa=fake_qa)
+    second, _ = app_events.respond("password", first, 2, qa=fake_qa)
     assert second[:2] == first
-    assert second[3]["content"] == handlers.respond("password", [], 2, qa=fake_qa)[0][1]["content"]
+    assert second[3]["content"] == app_events.respond("password", [], 2, qa=fake_qa)[0][1]["content"]
 
 
 def test_example_button_answers_its_question(fake_catalog):
-    history = handlers.ask_example("cookies", [], 2, "alibaba-2015", catalog=fake_catalog)
-    assert history == handlers.respond("cookies", [], 2, qa=fake_catalog.get())[0]
+    history = app_events.ask_example("cookies", [], 2, "alibaba-2015", catalog=fake_catalog)
+    assert history == app_events.respond("cookies", [], 2, qa=fake_catalog.get())[0]
 
 
 def test_slider_float_k_is_a_whole_number(fake_qa):
-    history, _ = handlers.respond("cookies", None, 4.0, qa=fake_qa)
+    history, _ = app_events.respond("cookies", None, 4.0, qa=fake_qa)
     assert history[1]["content"].count('class="pqa-cite"') == 4
 
 
@@ -89,7 +89,7 @@ def test_slider_float_k_is_a_whole_number(fake_qa):
     ],
 )
 def test_bad_input_is_a_friendly_notice_and_the_text_stays(fake_qa, question, k, shown_question, message):
-    history, left = handlers.respond(question, [], k, qa=fake_qa)
+    history, left = app_events.respond(question, [], k, qa=fake_qa)
     assert left == question
     assert [m["role"] for m in history] == (["user", "assistant"] if shown_question else ["assistant"])
     assert 'class="pqa-notice"' in history[-1]["content"] and message in history[-1]["content"]
@@ -99,7 +99,7 @@ def test_bad_input_is_a_friendly_notice_and_the_text_stays(fake_qa, question, k,
 
 
 def test_question_html_is_shown_as_text(fake_qa):
-    history, _ = handlers.respond(INJECTION, [], 2, qa=fake_qa)
+    history, _ = app_events.respond(INJECTION, [], 2, qa=fake_qa)
     assert "<img" not in json.dumps(history)
     assert "&lt;img src=x onerror=alert(1)&gt;" in history[0]["content"]
 
@@ -109,7 +109,7 @@ def test_question_html_is_shown_as_text(fake_qa):
 
 def test_add_policy_indexes_it_with_progress_and_chooses_it(fake_catalog):
     progress = Progress()
-    status, current, chooser, header, policy_view, chat, tabs = handlers.add_policy(
+    status, current, chooser, header, policy_view, chat, tabs = app_events.add_policy(
         str(DATA / "docs" / "acme.md"), "", "alibaba-2015", catalog=fake_catalog, progress=progress
     )
     assert "Added <strong>acme</strong>: Acme Cloud Privacy Policy (8 clauses in" in status
@@ -123,16 +123,16 @@ def test_add_policy_indexes_it_with_progress_and_chooses_it(fake_catalog):
     steps = " | ".join(step for _, step in progress.calls)
     assert "checking acme.md" in steps and "embedding sentences" in steps and "saving the index" in steps
     # Questions now go to the new policy and cite its own headings.
-    history, _ = handlers.respond_from("Do you share account data?", [], 3, "acme", catalog=fake_catalog)
+    history, _ = app_events.respond_from("Do you share account data?", [], 3, "acme", catalog=fake_catalog)
     assert "§C ¶1 Sharing" in history[-1]["content"] and "Alibaba" not in history[-1]["content"]
 
 
 def test_chosen_name_is_used_and_the_default_stays(fake_catalog):
-    handlers.add_policy(
+    app_events.add_policy(
         str(DATA / "docs" / "acme.md"), "acme-cloud", "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
-    acme, _ = handlers.respond_from("account", [], 1, "acme-cloud", catalog=fake_catalog)
-    alibaba, _ = handlers.respond_from("account", [], 1, "alibaba-2015", catalog=fake_catalog)
+    acme, _ = app_events.respond_from("account", [], 1, "acme-cloud", catalog=fake_catalog)
+    alibaba, _ = app_events.respond_from("account", [], 1, "alibaba-2015", catalog=fake_catalog)
     assert "Acme" not in alibaba[-1]["content"] and alibaba[-1]["content"] != acme[-1]["content"]
     assert fake_catalog.get("acme-cloud").policy.title == "Acme Cloud Privacy Policy"
     assert len(fake_catalog.get().policy.clauses) == 44 and fake_catalog.get() is fake_catalog.get("alibaba-2015")
@@ -155,18 +155,18 @@ def test_refused_files_leave_everything_as_it_was(fake_catalog, tmp_path, filena
         path = tmp_path / "upload" / filename
         path.parent.mkdir()
         path.write_bytes(content)
-    status, current, *rest = handlers.add_policy(
+    status, current, *rest = app_events.add_policy(
         str(path) if path else None, name, "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
     assert 'class="pqa-notice"' in status and message in status
-    assert current == "alibaba-2015" and all(isinstance(v, type(handlers.gr.skip())) for v in rest)
+    assert current == "alibaba-2015" and all(isinstance(v, type(app_events.gr.skip())) for v in rest)
     assert [info.name for info in fake_catalog.policies()] == ["alibaba-2015"]
 
 
 def test_too_big_a_file_is_refused(fake_catalog, tmp_path):
     big = tmp_path / "big.txt"
-    big.write_bytes(b"We collect data. " * (handlers.MAX_UPLOAD_BYTES // 17 + 1))
-    status, *_ = handlers.add_policy(str(big), "", "alibaba-2015", catalog=fake_catalog, progress=Progress())
+    big.write_bytes(b"We collect data. " * (app_events.MAX_UPLOAD_BYTES // 17 + 1))
+    status, *_ = app_events.add_policy(str(big), "", "alibaba-2015", catalog=fake_catalog, progress=Progress())
     assert "bytes are accepted" in status
 
 
@@ -175,29 +175,29 @@ def test_a_failed_build_leaves_no_half_added_policy(fake_catalog, monkeypatch):
         raise RuntimeError("embedding exploded")
 
     monkeypatch.setattr(fake_catalog.embedder, "embed_passages", broken)
-    status, current, *_ = handlers.add_policy(
+    status, current, *_ = app_events.add_policy(
         str(DATA / "docs" / "acme.md"), "", "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
-    assert handlers.INTERNAL_ERROR in status and "exploded" not in status and current == "alibaba-2015"
+    assert app_events.INTERNAL_ERROR in status and "exploded" not in status and current == "alibaba-2015"
     assert [info.name for info in fake_catalog.policies()] == ["alibaba-2015"]
 
 
 def test_choose_switches_header_policy_view_and_chat(fake_catalog):
-    handlers.add_policy(
+    app_events.add_policy(
         str(DATA / "docs" / "northwind.html"), "northwind", "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
-    current, chooser, header, policy_view, chat = handlers.choose("alibaba-2015", "northwind", catalog=fake_catalog)
+    current, chooser, header, policy_view, chat = app_events.choose("alibaba-2015", "northwind", catalog=fake_catalog)
     assert current == "alibaba-2015" and chooser["value"] == "alibaba-2015"
     assert "November 2015" in header and 'id="clause-C.6"' in policy_view and "Northwind" not in policy_view
     assert len(chat) == 1 and "Now answering from" in chat[0]["content"]
 
 
 def test_remove_the_chosen_policy_goes_back_to_the_shipped_one(fake_catalog):
-    handlers.add_policy(
+    app_events.add_policy(
         str(DATA / "docs" / "acme.md"), "acme", "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
-    assert handlers.removable_choices(fake_catalog) == [("Acme Cloud Privacy Policy · acme", "acme")]
-    status, removable, current, chooser, header, policy_view, chat = handlers.remove_policy(
+    assert app_events.removable_choices(fake_catalog) == [("Acme Cloud Privacy Policy · acme", "acme")]
+    status, removable, current, chooser, header, policy_view, chat = app_events.remove_policy(
         "acme", "acme", catalog=fake_catalog
     )
     assert "Removed <strong>acme</strong>" in status
@@ -207,35 +207,35 @@ def test_remove_the_chosen_policy_goes_back_to_the_shipped_one(fake_catalog):
     assert "November 2015" in header and 'id="clause-C.6"' in policy_view
     assert "Now answering from" in chat[0]["content"]
     # Another session that still has it chosen is told, not crashed.
-    history, _ = handlers.respond_from("cookies?", [], 3, "acme", catalog=fake_catalog)
+    history, _ = app_events.respond_from("cookies?", [], 3, "acme", catalog=fake_catalog)
     assert "no policy named &#x27;acme&#x27;" in history[-1]["content"]
 
 
 def test_remove_another_policy_keeps_this_sessions_choice(fake_catalog):
     for name in ("acme", "northwind"):
         source = DATA / "docs" / f"{name}.{'md' if name == 'acme' else 'html'}"
-        handlers.add_policy(str(source), name, "alibaba-2015", catalog=fake_catalog, progress=Progress())
-    status, removable, current, chooser, *rest = handlers.remove_policy("acme", "northwind", catalog=fake_catalog)
+        app_events.add_policy(str(source), name, "alibaba-2015", catalog=fake_catalog, progress=Progress())
+    status, removable, current, chooser, *rest = app_events.remove_policy("acme", "northwind", catalog=fake_catalog)
     assert "Removed" in status and [name for _, name in removable["choices"]] == ["northwind"]
     assert current == "northwind" and "value" not in chooser
     assert [name for _, name in chooser["choices"]] == ["alibaba-2015", "northwind"]
-    assert all(isinstance(v, type(handlers.gr.skip())) for v in rest)
+    assert all(isinstance(v, type(app_events.gr.skip())) for v in rest)
 
 
 @pytest.mark.parametrize(
     ("name", "message"), [(None, "choose an added policy first"), ("alibaba-2015", "cannot be removed")]
 )
 def test_remove_refusals_change_nothing(fake_catalog, name, message):
-    status, removable, current, *rest = handlers.remove_policy(name, "alibaba-2015", catalog=fake_catalog)
+    status, removable, current, *rest = app_events.remove_policy(name, "alibaba-2015", catalog=fake_catalog)
     assert 'class="pqa-notice"' in status and message in status and current == "alibaba-2015"
     assert removable["choices"] == [] and "value" not in removable  # the list is refreshed, the choice kept
-    assert all(isinstance(v, type(handlers.gr.skip())) for v in rest)
+    assert all(isinstance(v, type(app_events.gr.skip())) for v in rest)
     assert fake_catalog.settings.policy_path.exists()
 
 
 def test_choosing_a_policy_that_cannot_load_keeps_the_current_one(fake_catalog):
     (fake_catalog.settings.policy_path.parent / "broken.txt").write_bytes(b"\xff\xfe not utf-8")
-    current, chooser, header, _, chat = handlers.choose("broken", "alibaba-2015", catalog=fake_catalog)
+    current, chooser, header, _, chat = app_events.choose("broken", "alibaba-2015", catalog=fake_catalog)
     assert current == "alibaba-2015" and chooser["value"] == "alibaba-2015"
     assert "Can’t open that policy" in chat[0]["content"] and "not UTF-8" in chat[0]["content"]
 

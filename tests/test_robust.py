@@ -25,7 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa import cli, handlers
+import app_events
+from qa import cli
 from qa.answer import PolicyQA, clean_question
 from qa.catalog import Catalog
 from qa.errors import InvalidQuestion, QAError
@@ -285,7 +286,7 @@ def test_entry_point_answers_rtl_question_with_nuls_from_stdin(real_index_dir):
 
 @pytest.mark.parametrize(("question", "expect"), CASES)
 def test_bad_question_chat(fake_qa, question, expect):
-    history, left = handlers.respond(question, [], 3, qa=fake_qa)
+    history, left = app_events.respond(question, [], 3, qa=fake_qa)
     reply = history[-1]["content"]
     dumped = json.dumps(history, ensure_ascii=False)
     dumped.encode("utf-8")  # the page can be sent
@@ -294,12 +295,12 @@ def test_bad_question_chat(fake_qa, question, expect):
         assert 'class="pqa-answer' in reply and left == ""
     else:
         assert 'class="pqa-notice"' in reply and expect in reply
-        assert left == handlers._text(question)
+        assert left == app_events._text(question)
 
 
 @pytest.mark.parametrize(("k", "expect"), K_CASES)
 def test_bad_k_chat(fake_qa, k, expect):
-    history, _ = handlers.respond("cookies", [], k, qa=fake_qa)
+    history, _ = app_events.respond("cookies", [], k, qa=fake_qa)
     assert ('class="pqa-answer' if expect == ANSWERED else expect) in history[-1]["content"]
 
 
@@ -309,8 +310,8 @@ def test_chat_handler_failure_is_a_notice_and_logged(fake_qa, caplog, monkeypatc
 
     monkeypatch.setattr(fake_qa, "_answer", broken)
     with caplog.at_level(logging.ERROR, logger="qa"):
-        history, left = handlers.respond("cookies", [], 3, qa=fake_qa)
-    assert handlers.INTERNAL_ERROR in history[-1]["content"] and left == "cookies"
+        history, left = app_events.respond("cookies", [], 3, qa=fake_qa)
+    assert app_events.INTERNAL_ERROR in history[-1]["content"] and left == "cookies"
     assert "index exploded" not in json.dumps(history)  # details go to the log, not to the page
     events = [json.loads(r.getMessage())["event"] for r in caplog.records]
     assert events == ["ask_failed", "chat_failed"]

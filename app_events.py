@@ -2,27 +2,31 @@
 
 Each takes a `Catalog` (or a `PolicyQA`) and the values of the page's inputs and returns
 the new values of its outputs: chat messages and notes as HTML from `qa.render` and
-`qa.render_policy`. `app.py` lays out the page and wires these to it. The one module in
-`qa/` that imports Gradio, for what only Gradio can express: "leave this as it was"
-(`gr.skip`), a new list of choices (`gr.update`), a tab to show (`gr.Tabs`) and an API
-error (`gr.Error`).
+`qa.render_policy`. `app.py` lays out the page and wires these to it. It lives beside
+app.py, not in `qa/` (which never imports Gradio), because it needs what only Gradio can
+express: "leave this as it was" (`gr.skip`), a new list of choices (`gr.update`), a tab to
+show (`gr.Tabs`) and an API error (`gr.Error`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import gradio as gr
+# subtle: Gradio reads this when it is imported; set it first so nothing phones home.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-from qa import render, render_policy
-from qa.answer import PolicyQA, clean_question
-from qa.catalog import Catalog
-from qa.errors import QAError
-from qa.library import MAX_POLICY_BYTES, name_from_file
-from qa.logs import log_event
+import gradio as gr  # noqa: E402
+
+from qa import render, render_policy  # noqa: E402
+from qa.answer import PolicyQA, clean_question  # noqa: E402
+from qa.catalog import Catalog  # noqa: E402
+from qa.errors import QAError  # noqa: E402
+from qa.library import MAX_POLICY_BYTES, name_from_file  # noqa: E402
+from qa.logs import log_event  # noqa: E402
 
 INTERNAL_ERROR = "something went wrong while answering; the details are in the server log"
 # Gradio's upload route takes at most the largest policy file accepted (`qa.library`); with
