@@ -172,17 +172,23 @@ def word_vectors(pieces: Sequence[str], tokens: np.ndarray) -> tuple[tuple[str, 
     return tuple(word for word, _ in groups), matrix / np.where(norms == 0, 1, norms)
 
 
-def least_matched(words: Sequence[str], best: np.ndarray, closest: Sequence[str]) -> WordMatch | None:
-    """The word whose best policy match is lowest (`best[i]`: its cosine with policy word `closest[i]`);
-    None when there is no word.
+def least_matched(
+    words: Sequence[str], best: np.ndarray, closest: Sequence[str], *, skip: Callable[[str], bool] = lambda w: False
+) -> WordMatch | None:
+    """The word whose best policy match is lowest (`best[i]`: its cosine with policy word `closest[i]`),
+    passing over words `skip` rejects; None when no word is left. `skip` is asked about the
+    least-matched words first and only until one is kept (it may be slow: `misspells`).
 
     >>> least_matched(["promos", "fingerprints"], np.array([0.64, 0.33]), ["promotions", "identification"])
     WordMatch(word='fingerprints', closest='identification', similarity=0.33)
+    >>> typo = {"detials"}.__contains__
+    >>> least_matched(["promos", "detials"], np.array([0.64, 0.2]), ["promotions", "account"], skip=typo)
+    WordMatch(word='promos', closest='promotions', similarity=0.64)
     """
-    if not len(words):
-        return None
-    worst = int(np.argmin(best))
-    return WordMatch(words[worst], closest[worst], round(float(best[worst]), 6))
+    for i in np.argsort(best, kind="stable"):
+        if not skip(words[i]):
+            return WordMatch(words[i], closest[i], round(float(best[i]), 6))
+    return None
 
 
 # For vectors (m, dim): the cosine of each one's closest policy word, and that word (`Store.closest_words`).
@@ -193,9 +199,11 @@ def match_words(embedded: Embedded, closest_words: ClosestWords, policy_words: C
     """The least-matched salient word of a question, given how to find the policy's closest words
     (`Store.closest_words`) and the set of the policy's words; None when the question has no
     salient word. A misspelling of a policy word or of a common word is not salient."""
-    vocabularies = (policy_words, common_words())
-    keep = [i for i, word in enumerate(embedded.words) if is_salient(word) and not misspells(word, vocabularies)]
+    keep = [i for i, word in enumerate(embedded.words) if is_salient(word)]
     if not keep:
         return None
     best, closest = closest_words(embedded.word_vectors[keep])
-    return least_matched([embedded.words[i] for i in keep], best, closest)
+    vocabularies = (policy_words, common_words())
+    return least_matched(
+        [embedded.words[i] for i in keep], best, closest, skip=lambda word: misspells(word, vocabularies)
+    )

@@ -61,6 +61,14 @@ def test_match_words_reports_the_least_matched_salient_word():
     assert match_words(Embedded(vectors[0], ("do", "you", "people"), np.eye(3)), closest, set()) is None
 
 
+def test_a_misspelt_word_is_passed_over_for_the_next_least_matched():
+    embedded = Embedded(np.eye(3)[0], ("is", "my", "pasword", "encrypted"), np.eye(4, 3))
+    match = match_words(embedded, lambda rows: (np.array([0.2, 0.5]), ["matheson", "secure"]), {"password"})
+    assert (match.word, match.closest, match.similarity) == ("encrypted", "secure", 0.5)
+    only_typo = Embedded(np.eye(3)[0], ("my", "pasword"), np.eye(2, 3))
+    assert match_words(only_typo, lambda rows: (np.array([0.2]), ["matheson"]), {"password"}) is None
+
+
 @pytest.mark.parametrize(
     ("word", "policy", "expected"),
     [
