@@ -32,7 +32,7 @@ from qa.evaluate import load_questions  # noqa: E402
 from qa.parse import policy_from_segments  # noqa: E402
 from qa.policyqa_file import load_policyqa  # noqa: E402
 from qa.store import build_store  # noqa: E402
-from qa.words import match_words  # noqa: E402
+from qa.words import match_words, text_words  # noqa: E402
 
 
 def choose_threshold(answerable: np.ndarray, *, max_false: float, already: np.ndarray | None = None) -> float:
@@ -69,7 +69,7 @@ def policyqa_word_similarities(path: Path, embedder: Embedder) -> tuple[np.ndarr
         policy = policy_from_segments(bench.title, list(bench.segments))
         store = build_store(policy, embedder, policy_sha256=hashlib.sha256(policy.text.encode()).hexdigest())
         for embedded in embedder.embed_with_words([q.question for q in bench.questions]):
-            match = match_words(embedded, store.closest_words, frozenset(store.words))
+            match = match_words(embedded, store.closest_words, text_words(store.policy.text))
             values.append(1.0 if match is None else match.similarity)
             owners.append(position)
     return np.array(values), np.array(owners)

@@ -209,7 +209,8 @@ class PolicyQA:
         order = top_k(ranking.fused, max(k, depth))  # one ranking for the hits and the asked-for check
         hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order[:k], 1))
         coverage = self._coverage(ranking)
-        if coverage.word_similarity is not None and coverage.word_similarity < coverage.word_threshold:
+        similarity = coverage.word_similarity  # None: no salient word; a threshold of 0 turns the check off
+        if coverage.word_threshold > 0 and similarity is not None and similarity < coverage.word_threshold:
             reason = unmentioned(coverage.word, coverage.closest)  # the reason holds whatever the cosine
             return Answer(question, False, hits, reason, coverage)
         if coverage.similarity < coverage.similarity_threshold:

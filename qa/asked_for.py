@@ -41,7 +41,7 @@ PERIOD = AskedFor(
     question=re.compile(
         # "How long must my password be?" asks for a length of text, not of time.
         rf"\bhow long\b(?!\s+(?:must|should|can|may|could|will|would)\s+(?:my|the|a|an|your)\s+(?:\w+\s+)?"
-        rf"{_TEXTS}\s+be\b)"
+        rf"{_TEXTS}\s+be\s*(?:\?|$|in characters|at least|at most))"
         rf"|\bhow (?:soon|quickly)\b|\bhow many (?:business |calendar |working )?{_UNIT}|\bwithin how\b",
         re.IGNORECASE,
     ),

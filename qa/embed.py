@@ -1,7 +1,8 @@
-"""Text -> unit vectors. The model sits behind a two-method protocol.
+"""Text -> unit vectors. The model sits behind a small protocol (`Embedder`).
 
-`normalize` is the one place vectors are scaled to unit length, so inner
-product in the index equals cosine similarity.
+`normalize` is the one place text vectors are scaled to unit length, so inner
+product in the index equals cosine similarity (word vectors are averaged and
+scaled in `qa.words.word_vectors`, which this module imports).
 
 Two embedders of the same model: `SentenceTransformerEmbedder` here (torch;
 builds stores and exports the model) and `OnnxEmbedder` in qa/onnx_embed.py

@@ -25,7 +25,7 @@ from qa.lexical import LexicalIndex
 from qa.retrieve import best_per_group, fuse, scatter_scores
 from qa.store import Store
 from qa.terms import Definition, expansions, find_definitions, terms_used
-from qa.words import WordMatch, match_words
+from qa.words import WordMatch, match_words, text_words
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Retriever:
         clauses = store.policy.clauses
         position = {clause.id: i for i, clause in enumerate(clauses)}
         self.row_clause = np.array([position[s.clause_id] for s in store.sentences], dtype=np.int64)
-        self.policy_words = frozenset(store.words)
+        self.policy_words = text_words(store.policy.text)
         self.definitions: tuple[Definition, ...] = find_definitions(store.policy, store.sentences)
         self.terms = [terms_used(clause, self.definitions) for clause in clauses]
         gist = expansions(self.definitions, dict(zip((c.id for c in clauses), self.terms, strict=True)))

@@ -74,11 +74,13 @@ class Store:
 
     def closest_words(self, vectors: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """For each of `vectors` (m, dim): the cosine of the closest policy word, and that word
-        (-1.0 and "" when the policy has no words)."""
+        (-1.0 and "" when there is none: a policy without words, or an approximate index that
+        found nothing)."""
         if not self.words:
             return np.full(len(vectors), -1.0, dtype=np.float32), [""] * len(vectors)
         scores, rows = search_vectors(self.word_index, vectors, 1)
-        return scores[:, 0], [self.words[r] if r >= 0 else "" for r in rows[:, 0]]
+        found = rows[:, 0] >= 0
+        return np.where(found, scores[:, 0], -1.0), [self.words[r] if r >= 0 else "" for r in rows[:, 0]]
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -19,6 +19,8 @@ pure part.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -81,6 +83,16 @@ def english_words() -> dict[str, float]:
 def common_words() -> frozenset[str]:
     """The English words at least `COMMON_ZIPF` frequent."""
     return frozenset(word for word, zipf in english_words().items() if zipf >= COMMON_ZIPF)
+
+
+def text_words(text: str) -> frozenset[str]:
+    """Every word of `text` as the tokenizer spells it: lower-cased, accents dropped.
+
+    >>> sorted(text_words("Données: we keep Cookies, 2 cookies."))
+    ['cookies', 'donnees', 'keep', 'we']
+    """
+    plain = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+    return frozenset(re.findall(r"[^\W\d_]+", plain))
 
 
 def one_slip(word: str) -> set[str]:
@@ -197,13 +209,18 @@ ClosestWords = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
 
 def match_words(embedded: Embedded, closest_words: ClosestWords, policy_words: Collection[str]) -> WordMatch | None:
     """The least-matched salient word of a question, given how to find the policy's closest words
-    (`Store.closest_words`) and the set of the policy's words; None when the question has no
-    salient word. A misspelling of a policy word or of a common word is not salient."""
+    (`Store.closest_words`) and the set of the policy's words (`text_words` of its text); None when
+    the question has no salient word. A word the policy uses is matched, even where a sentence too
+    long for the model kept it out of the store's vectors; a misspelling of a policy word or of a
+    common word is not salient."""
     keep = [i for i, word in enumerate(embedded.words) if is_salient(word)]
     if not keep:
         return None
     best, closest = closest_words(embedded.word_vectors[keep])
     vocabularies = (policy_words, common_words())
     return least_matched(
-        [embedded.words[i] for i in keep], best, closest, skip=lambda word: misspells(word, vocabularies)
+        [embedded.words[i] for i in keep],
+        best,
+        closest,
+        skip=lambda word: word in policy_words or misspells(word, vocabularies),
     )

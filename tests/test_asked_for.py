@@ -32,6 +32,11 @@ from qa.asked_for import AMOUNT, PERIOD, asked_for, unstated
         ("How long can a product review be?", None),
         ("How long will it be before you delete my data?", "period"),
         ("How long should my data be kept after I leave?", "period"),
+        ("How long will my messages be kept?", "period"),  # kept: a time, not a length
+        ("How long will my name be stored after I close my account?", "period"),
+        ("How long will your reviews be visible?", "period"),
+        ("How long should my user name be retained?", "period"),
+        ("How long must my password be at least?", None),
         ("", None),
     ],
 )

@@ -115,6 +115,25 @@ def test_a_question_about_a_word_the_policy_never_uses_is_not_covered(fake_embed
     assert off.ask("Do you keep my registration details?").covered
 
 
+def test_a_policy_without_words_matches_nothing_and_zero_turns_the_check_off(fake_embedder):
+    qa = _tiny_qa(["We do it.", "It is so."], fake_embedder, covered_threshold=0.0)
+    assert qa.store.words == ()
+    answer = qa.ask("Do you keep my registration details?")
+    assert not answer.covered and answer.coverage.word_similarity == -1.0
+    assert answer.reason == "The policy never mentions “registration” or anything close to it."
+    assert answer.to_json()["coverage"]["word_similarity"] == -1.0  # finite: valid JSON
+    off = _tiny_qa(["We do it.", "It is so."], fake_embedder, covered_threshold=0.0, word_match_threshold=0.0)
+    assert off.ask("Do you keep my registration details?").covered
+
+
+def test_a_word_the_policy_uses_is_matched_even_outside_the_stored_vectors(fake_embedder):
+    qa = _tiny_qa(TINY, fake_embedder)
+    assert "registration" not in qa.store.words
+    embedded = fake_embedder.embed_with_words(["Do you keep my registration details?"])[0]
+    assert match_words(embedded, qa.store.closest_words, {"registration"}) is None
+    assert match_words(embedded, qa.store.closest_words, set()).word == "registration"
+
+
 def test_store_keeps_the_content_words_of_its_sentences(fake_embedder):
     qa = _tiny_qa(TINY, fake_embedder)
     words = (
