@@ -1,8 +1,7 @@
 """Text -> unit vectors. The model sits behind a small protocol (`Embedder`).
 
-`normalize` is the one place text vectors are scaled to unit length, so inner
-product in the index equals cosine similarity (word vectors are averaged and
-scaled in `qa.words.word_vectors`, which this module imports).
+`normalize` is the one place vectors (of texts and of their words) are scaled
+to unit length, so inner product in the index equals cosine similarity.
 
 Two embedders of the same model: `SentenceTransformerEmbedder` here (torch;
 builds stores and exports the model) and `OnnxEmbedder` in qa/onnx_embed.py
@@ -16,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -70,6 +70,13 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def embedded(vector: np.ndarray, pieces: Sequence[str], mask: Sequence[int], tokens: np.ndarray) -> Embedded:
+    """One text's `Embedded`: its unit `vector`, and its words from the model's word `pieces`, padding
+    `mask` and last-layer `tokens` (t, d), each word's pieces averaged (`qa.words`) and normalised."""
+    words, averages = word_vectors(unpadded(pieces, mask), tokens)
+    return Embedded(vector, words, normalize(averages))
 
 
 def pool(tokens: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
@@ -191,18 +198,20 @@ class SentenceTransformerEmbedder:
             self._fingerprint = cached_fingerprint(self.path, self._cache_dir)
         return self._fingerprint
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Tokenise and run the modules directly: `encode` adds ~2 ms of bookkeeping per call."""
+    def _forward(self, texts: list[str]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """(model inputs, model outputs), `BATCH_SIZE` texts at a time. Tokenise and run the modules
+        directly: `encode` adds ~2 ms of bookkeeping per call."""
         import torch
 
+        for start in range(0, len(texts), BATCH_SIZE):
+            features = tokenize(self.model, texts[start : start + BATCH_SIZE])
+            with torch.inference_mode():
+                yield features, self.model(dict(features))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        rows = []
-        for start in range(0, len(texts), BATCH_SIZE):
-            with torch.inference_mode():
-                output = self.model(tokenize(self.model, texts[start : start + BATCH_SIZE]))
-            rows.append(output["sentence_embedding"].float().numpy())
-        return normalize(np.concatenate(rows))
+        return normalize(np.concatenate([out["sentence_embedding"].float().numpy() for _, out in self._forward(texts)]))
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -211,20 +220,15 @@ class SentenceTransformerEmbedder:
         return normalize(vectors)
 
     def embed_with_words(self, texts: list[str]) -> list[Embedded]:
-        import torch
-
-        embedded = []
-        for start in range(0, len(texts), BATCH_SIZE):
-            features = tokenize(self.model, texts[start : start + BATCH_SIZE])
-            with torch.inference_mode():
-                output = self.model(dict(features))
+        found = []
+        for features, output in self._forward(texts):
             pooled = normalize(output["sentence_embedding"].float().numpy())
             tokens = output["token_embeddings"].float().numpy()
             rows = zip(pooled, tokens, features["input_ids"], features["attention_mask"], strict=True)
             for vector, row, ids, mask in rows:
                 pieces = self.model.tokenizer.convert_ids_to_tokens(ids.tolist())
-                embedded.append(Embedded(vector, *word_vectors(unpadded(pieces, mask.tolist()), row)))
-        return embedded
+                found.append(embedded(vector, pieces, mask.tolist(), row))
+        return found
 
 
 def _check_backend(settings: Settings) -> None:

@@ -1,7 +1,7 @@
 """The ONNX embedder: the model's transformer run by onnxruntime with the model's `tokenizer.json`,
 no torch, so a fast start and a fast query.
 
-Tokenising, pooling and normalisation happen here (with `qa.embed`'s `pool` and `normalize`),
+Tokenising and pooling happen here (with `qa.embed`'s `pool`, `normalize` and `embedded`),
 as the model's sentence-transformers config says. It reports the same weights fingerprint as
 `qa.embed.SentenceTransformerEmbedder`, so a store built by one is valid for the other. The
 ONNX file is exported on first use if it is missing (`qa.onnx_export`, which needs torch).
@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from qa.embed import BATCH_SIZE, cached_fingerprint, normalize, pool, resolve_model_path
+from qa.embed import BATCH_SIZE, cached_fingerprint, embedded, normalize, pool, resolve_model_path
 from qa.errors import ModelUnavailable
-from qa.words import Embedded, unpadded, word_vectors
+from qa.words import Embedded
 
 log = logging.getLogger("qa")
 _POOLING = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
@@ -100,14 +100,13 @@ class OnnxEmbedder:
         return self._encode(texts)
 
     def embed_with_words(self, texts: list[str]) -> list[Embedded]:
-        embedded = []
+        found = []
         for start in range(0, len(texts), BATCH_SIZE):
             tokens, mask, encodings = self._tokens(texts[start : start + BATCH_SIZE])
             pooled = normalize(pool(tokens, mask, self._pooling))
             for vector, row, encoding in zip(pooled, tokens, encodings, strict=True):
-                pieces = unpadded(encoding.tokens, encoding.attention_mask)
-                embedded.append(Embedded(vector, *word_vectors(pieces, row)))
-        return embedded
+                found.append(embedded(vector, encoding.tokens, encoding.attention_mask, row))
+        return found
 
 
 def load_onnx_embedder(model: str, *, cache_dir: Path, threads: int = 1) -> OnnxEmbedder:

@@ -158,7 +158,7 @@ def group_pieces(pieces: Sequence[str]) -> list[tuple[str, list[int]]]:
 
 
 def unpadded(pieces: Sequence[str], mask: Sequence[int]) -> list[str]:
-    """The pieces of one text with padding positions turned into "[PAD]" (which `word_vectors` skips).
+    """The pieces of one text with padding positions turned into "[PAD]" (which `group_pieces` skips).
 
     >>> unpadded(["[CLS]", "cookies", "[SEP]", "[SEP]"], [1, 1, 1, 0])
     ['[CLS]', 'cookies', '[SEP]', '[PAD]']
@@ -167,21 +167,18 @@ def unpadded(pieces: Sequence[str], mask: Sequence[int]) -> list[str]:
 
 
 def word_vectors(pieces: Sequence[str], tokens: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
-    """One text's words and their unit vectors: the token vectors (t, d) of each word's pieces averaged.
+    """One text's words and their vectors: the token vectors (t, d) of each word's pieces averaged,
+    not normalised (`qa.embed.embedded` scales them, with `normalize`).
 
     >>> words, vectors = word_vectors(["[CLS]", "a", "##b", "c"], np.array([[9, 9], [3, 0], [1, 0], [0, 2.0]]))
     >>> words, vectors.tolist()
-    (('ab', 'c'), [[1.0, 0.0], [0.0, 1.0]])
+    (('ab', 'c'), [[2.0, 0.0], [0.0, 2.0]])
     """
     groups = group_pieces(pieces)
-    if not groups:
-        return (), np.zeros((0, tokens.shape[-1]), dtype=np.float32)
     average = np.zeros((len(groups), len(tokens)), dtype=np.float32)  # one matrix product, not a loop of means
     for row, (_, positions) in enumerate(groups):
         average[row, positions] = 1 / len(positions)
-    matrix = average @ np.asarray(tokens, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return tuple(word for word, _ in groups), matrix / np.where(norms == 0, 1, norms)
+    return tuple(word for word, _ in groups), average @ np.asarray(tokens, dtype=np.float32)
 
 
 def least_matched(

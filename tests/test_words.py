@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from qa.answer import PolicyQA
+from qa.embed import embedded
 from qa.words import (
     ENGLISH_WORDS_PATH,
     Embedded,
@@ -40,10 +41,13 @@ def test_salient_words(word, salient):
 
 def test_word_vectors_average_pieces_and_skip_padding():
     tokens = np.array([[5.0, 5], [1, 0], [3, 0], [0, 4], [7, 7], [9, 9]])
-    words, vectors = word_vectors(["[CLS]", "finger", "##prints", "?", "[SEP]", "[PAD]"], tokens)
+    pieces = ["[CLS]", "finger", "##prints", "?", "[SEP]", "cookies"]
+    found = embedded(np.ones(2), pieces, [1, 1, 1, 1, 1, 0], tokens)  # the last position is padding
+    words, vectors = found.words, found.word_vectors
     assert words == ("fingerprints", "?")
     np.testing.assert_allclose(vectors, [[1.0, 0.0], [0.0, 1.0]])
     assert word_vectors(["[CLS]", "[SEP]"], tokens[:2])[1].shape == (0, 2)
+    assert embedded(np.ones(2), ["[CLS]", "[SEP]"], [1, 1], tokens[:2]).word_vectors.shape == (0, 2)
 
 
 def test_match_words_reports_the_least_matched_salient_word():
