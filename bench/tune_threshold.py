@@ -27,12 +27,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.answer import PolicyQA  # noqa: E402
-from qa.embed import Embedder  # noqa: E402
 from qa.evaluate import load_questions  # noqa: E402
 from qa.parse import policy_from_segments  # noqa: E402
 from qa.policyqa_file import load_policyqa  # noqa: E402
+from qa.search import Retriever  # noqa: E402
 from qa.store import build_store  # noqa: E402
-from qa.words import match_words, text_words  # noqa: E402
+from qa.words import WordMatch  # noqa: E402
 
 
 def choose_threshold(answerable: np.ndarray, *, max_false: float, already: np.ndarray | None = None) -> float:
@@ -55,22 +55,26 @@ def choose_threshold(answerable: np.ndarray, *, max_false: float, already: np.nd
     return math.floor(float(values[min(allowed, len(values) - 1)]) * 10_000) / 10_000
 
 
-def word_similarity(qa: PolicyQA, question: str) -> float:
+def similarity_of(match: WordMatch | None) -> float:
     """The least-matched salient word's similarity (1.0 when the question has none)."""
-    match = qa.retriever.rank(question).word_match
     return 1.0 if match is None else match.similarity
 
 
-def policyqa_word_similarities(path: Path, embedder: Embedder) -> tuple[np.ndarray, np.ndarray]:
-    """Per PolicyQA question: its least-matched salient word's similarity within its own policy,
-    and the position of that policy in the file."""
+def word_similarity(qa: PolicyQA, question: str) -> float:
+    return similarity_of(qa.retriever.rank(question).word_match)
+
+
+def policyqa_word_similarities(path: Path, qa: PolicyQA) -> tuple[np.ndarray, np.ndarray]:
+    """Per PolicyQA question: its least-matched salient word's similarity within its own policy
+    (as `PolicyQA.ask` finds it, the questions embedded in batches), and the position of that
+    policy in the file."""
     values, owners = [], []
     for position, bench in enumerate(load_policyqa(path)):
         policy = policy_from_segments(bench.title, list(bench.segments))
-        store = build_store(policy, embedder, policy_sha256=hashlib.sha256(policy.text.encode()).hexdigest())
-        for embedded in embedder.embed_with_words([q.question for q in bench.questions]):
-            match = match_words(embedded, store.closest_words, text_words(store.policy.text))
-            values.append(1.0 if match is None else match.similarity)
+        store = build_store(policy, qa.embedder, policy_sha256=hashlib.sha256(policy.text.encode()).hexdigest())
+        retriever = Retriever(store, qa.embedder, qa.settings.weights)
+        for embedded in qa.embedder.embed_with_words([q.question for q in bench.questions]):
+            values.append(similarity_of(retriever.word_match(embedded)))
             owners.append(position)
     return np.array(values), np.array(owners)
 
@@ -96,7 +100,7 @@ def main() -> int:
     parser.add_argument("--max-false-words", type=float, default=0.05)
     args = parser.parse_args()
     qa = PolicyQA.load()
-    external, owners = policyqa_word_similarities(args.policyqa, qa.embedder)
+    external, owners = policyqa_word_similarities(args.policyqa, qa)
     word_threshold = choose_threshold(external, max_false=args.max_false_words)
     print(f"word_match_threshold = {word_threshold:.4f}")
     print(f"on {args.policyqa}: {np.mean(external < word_threshold):.1%} of {len(external)} answerable marked")

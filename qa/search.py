@@ -25,7 +25,7 @@ from qa.lexical import LexicalIndex
 from qa.retrieve import best_per_group, fuse, scatter_scores
 from qa.store import Store
 from qa.terms import Definition, expansions, find_definitions, terms_used
-from qa.words import WordMatch, match_words, text_words
+from qa.words import Embedded, WordMatch, match_words, text_words
 
 
 @dataclass(frozen=True)
@@ -103,5 +103,8 @@ class Retriever:
         row_scores = fuse({"dense": dense_rows, "lexical": lexical_rows}, {"dense": 1.0, "lexical": 0.5})
         best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
         coverage = float(parts["similarity"].max())
-        word_match = match_words(embedded, self.store.closest_words, self.policy_words)
-        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, word_match)
+        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, self.word_match(embedded))
+
+    def word_match(self, embedded: Embedded) -> WordMatch | None:
+        """The embedded question's least-matched salient word against this policy (`qa.words`)."""
+        return match_words(embedded, self.store.closest_words, self.policy_words)
