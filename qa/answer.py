@@ -140,7 +140,14 @@ class PolicyQA:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self.retriever = Retriever(store, embedder, settings.weights, adapter=adapter)
+        self.retriever = Retriever(
+            store,
+            embedder,
+            settings.weights,
+            adapter=adapter,
+            expand_neighbours=settings.expand_neighbours,
+            expand_threshold=settings.expand_threshold,
+        )
         self._references = [find_references(clause, store.policy) for clause in store.policy.clauses]
 
     @classmethod
@@ -209,17 +216,21 @@ class PolicyQA:
         order = top_k(ranking.fused, max(k, depth))  # one ranking for the hits and the asked-for check
         hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order[:k], 1))
         coverage = self._coverage(ranking)
+        covered, reason = self._covered(question, coverage, [int(c) for c in order[:depth]])
+        return Answer(question, covered, hits, reason, coverage, ranking.expansion)
+
+    def _covered(self, question: str, coverage: Coverage, best: list[int]) -> tuple[bool, str]:
+        """Whether the policy covers `question`, and why not when that is known: the word check,
+        then the similarity threshold, then the asked-for check over the `best` clause positions."""
         similarity = coverage.word_similarity  # None: no salient word; a threshold of 0 turns the check off
         if coverage.word_threshold > 0 and similarity is not None and similarity < coverage.word_threshold:
-            reason = unmentioned(coverage.word, coverage.closest)  # the reason holds whatever the cosine
-            return Answer(question, False, hits, reason, coverage)
+            return False, unmentioned(coverage.word, coverage.closest)  # the reason holds whatever the cosine
         if coverage.similarity < coverage.similarity_threshold:
-            return Answer(question, False, hits, coverage=coverage)
-        if depth > 0:
-            missing = unstated(question, [self.policy.clauses[int(c)].text for c in order[:depth]])
-            if missing is not None:
-                return Answer(question, False, hits, missing.missing, coverage)
-        return Answer(question, True, hits, coverage=coverage)
+            return False, ""
+        missing = unstated(question, [self.policy.clauses[c].text for c in best]) if best else None
+        if missing is not None:
+            return False, missing.missing
+        return True, ""
 
     def _coverage(self, ranking: Ranking) -> Coverage:
         match = ranking.word_match

@@ -34,6 +34,10 @@ class AskedFor:
     question: re.Pattern[str]
     evidence: re.Pattern[str]
     missing: str
+    # Question words that only say which kind of fact is wanted ("hours", "cost"). The lexical
+    # search does not expand them into the policy's words (`cue_words`), or it would fetch
+    # whichever clause states any such fact ("fee", "immediately") and the check would pass.
+    cues: frozenset[str] = frozenset()
 
 
 PERIOD = AskedFor(
@@ -55,6 +59,10 @@ PERIOD = AskedFor(
         re.IGNORECASE,
     ),
     missing="None of the closest clauses states a time period.",
+    cues=frozenset(
+        "long soon quickly many within second seconds minute minutes hour hours day days week weeks month months "
+        "year years business calendar working".split()
+    ),
 )
 
 AMOUNT = AskedFor(
@@ -74,6 +82,7 @@ AMOUNT = AskedFor(
         re.IGNORECASE,
     ),
     missing="None of the closest clauses states an amount or a fee.",
+    cues=frozenset("much money cost costs pay charge charges fee fees price prices make earn worth".split()),
 )
 
 KINDS = (PERIOD, AMOUNT)
@@ -88,6 +97,18 @@ def asked_for(question: str) -> AskedFor | None:
     True
     """
     return next((kind for kind in KINDS if kind.question.search(question)), None)
+
+
+def cue_words(question: str) -> frozenset[str]:
+    """The words of `question` that only say which kind of fact it asks for (`AskedFor.cues`).
+
+    >>> sorted(cue_words("How much does a membership cost?") & {"much", "cost", "membership"})
+    ['cost', 'much']
+    >>> cue_words("Who can see my bank details?")
+    frozenset()
+    """
+    kind = asked_for(question)
+    return kind.cues if kind is not None else frozenset()
 
 
 def unstated(question: str, texts: Sequence[str]) -> AskedFor | None:

@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from qa.errors import InvalidQuestion, PolicyError, QAError
 from qa.library import check_policy_file, list_policies, remove_policy, settings_for
-from qa.render import NOT_COVERED
+from qa.render import NOT_COVERED, expansion_text
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -61,6 +61,8 @@ def format_answer(answer: Answer, *, width: int = 100) -> str:
         lines.extend(textwrap.wrap(f"» {hit.sentence}", width, initial_indent="   ", subsequent_indent="     "))
         if hit.text != hit.sentence:
             lines.extend(textwrap.wrap(hit.text, width, initial_indent="   ", subsequent_indent="   "))
+    if answer.expansion:
+        lines.extend(["", *textwrap.wrap(expansion_text(answer.expansion), width)])
     return "\n".join(lines)
 
 

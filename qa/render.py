@@ -71,6 +71,7 @@ mark.pqa-mark { background: var(--pqa-mark); color: var(--body-text-color, #222)
 .pqa-links { display: block; margin: 0.4rem 0 0; font-size: 0.85rem; }
 .pqa-links-label { color: var(--body-text-color-subdued, #666); }
 .pqa-plain { margin-top: 0.2rem; font-size: 0.85rem; }
+.pqa-expansion { margin: 0.3rem 0 0; font-size: 0.85rem; color: var(--body-text-color-subdued, #666); }
 .pqa-plain summary { cursor: pointer; color: var(--body-text-color-subdued, #666); }
 .pqa-plain pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.8rem; }
 .pqa-policy { max-width: 760px; margin: 0 auto; line-height: 1.6; }
@@ -229,11 +230,21 @@ def answer_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def expansion_text(words: tuple[str, ...]) -> str:
+    """The note on the policy words the search added for the question's own words.
+
+    >>> expansion_text(("enforcement", "minors"))
+    'Also searched for the policy’s own words “enforcement”, “minors”.'
+    """
+    return "Also searched for the policy’s own words " + ", ".join(f"“{word}”" for word in words) + "."
+
+
 def answer_html(answer: Answer, *, policy: Policy) -> str:
     """An answer as one HTML fragment (no blank lines, so Markdown leaves it alone).
 
     Covered: the hits best first. Not covered: a banner, then the closest clauses
-    marked as such. Ends with a collapsible plain-text copy of the answer.
+    marked as such. Then the words the search added (`Answer.expansion`), if any, and
+    a collapsible plain-text copy of the answer.
     """
     parts = ['<div class="pqa-answer">']
     if not answer.covered:
@@ -247,6 +258,8 @@ def answer_html(answer: Answer, *, policy: Policy) -> str:
         parts.append(f'<p class="pqa-heading">{heading}</p><ol class="pqa-hits">')
         parts.extend(hit_html(hit, policy=policy, closest=not answer.covered) for hit in answer.hits)
         parts.append("</ol>")
+    if answer.expansion:
+        parts.append(f'<p class="pqa-expansion">{escape(expansion_text(answer.expansion))}</p>')
     parts.append(
         '<details class="pqa-plain"><summary>Plain text to copy</summary>'
         f"<pre>{escape(answer_text(answer))}</pre></details></div>"

@@ -5,6 +5,9 @@ Four signals are scored for every clause and fused (z-scored, weighted):
     dense_clause     cosine with the whole clause
     lexical          BM25 over the clause plus the gists of the defined terms it uses
     lexical_sentence best BM25 over single sentences
+Both BM25 signals search the question plus its `expansion`: the policy's own words for the
+question's words it never uses ("cops" -> "enforcement"), found by contextual token vectors
+(`qa.words.expansion`) from the same model run.
 The weights live in `Settings` (chosen on the development questions). With a
 query adapter the dense signals use the adapted question vector; `similarity`
 (best-sentence cosine with the plain question vector, not fused) stays on the
@@ -20,12 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.adapter import QueryAdapter
+from qa.asked_for import cue_words
 from qa.embed import Embedder
 from qa.lexical import LexicalIndex
 from qa.retrieve import best_per_group, fuse, scatter_scores
 from qa.store import Store
 from qa.terms import Definition, expansions, find_definitions, terms_used
-from qa.words import Embedded, WordMatch, match_words, text_words
+from qa.words import Embedded, WordMatch, expansion, match_words, text_words
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,8 @@ class Ranking:
     `coverage` is the cosine of the closest sentence to the plain (unadapted)
     question vector: the evidence for "the policy covers this"; per clause it is
     `parts["similarity"]`. `word_match` is the salient question word with the
-    least similar policy word (None when the question has no salient word).
+    least similar policy word (None when the question has no salient word). `expansion` holds
+    the policy words the BM25 signals searched for besides the question's own.
     """
 
     fused: np.ndarray
@@ -43,6 +48,7 @@ class Ranking:
     best_row: np.ndarray
     coverage: float
     word_match: WordMatch | None = None
+    expansion: tuple[str, ...] = ()
 
 
 def lexical_clause_text(title: str, text: str, gists: list[str]) -> str:
@@ -54,12 +60,23 @@ class Retriever:
     """Scores clauses of one store for a question; shared read-only across threads."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, weights: dict[str, float], *, adapter: QueryAdapter | None = None
+        self,
+        store: Store,
+        embedder: Embedder,
+        weights: dict[str, float],
+        *,
+        adapter: QueryAdapter | None = None,
+        expand_neighbours: int = 0,
+        expand_threshold: float = 1.0,
     ) -> None:
+        """`expand_neighbours` and `expand_threshold` choose the BM25 query's expansion
+        (`qa.words.expansion`; 0 neighbours, the default, turns it off)."""
         self.store = store
         self.embedder = embedder
         self.weights = weights
         self.adapter = adapter
+        self.expand_neighbours = expand_neighbours
+        self.expand_threshold = expand_threshold
         clauses = store.policy.clauses
         position = {clause.id: i for i, clause in enumerate(clauses)}
         self.row_clause = np.array([position[s.clause_id] for s in store.sentences], dtype=np.int64)
@@ -91,11 +108,20 @@ class Retriever:
         else:
             plain_rows = scatter_scores(*self.store.search(plain[0], n_rows)[::-1], n_rows)
         scores, positions = self.store.search_clauses(query, n_clauses)
-        lexical_rows = self.lexical_sentences.scores(question)
+        extra = expansion(
+            embedded,
+            self.store.nearest_words,
+            self.policy_words,
+            neighbours=self.expand_neighbours,
+            threshold=self.expand_threshold,
+            skip=cue_words(question),
+        )
+        lexical_query = " ".join([question, *extra])
+        lexical_rows = self.lexical_sentences.scores(lexical_query)
         parts = {
             "dense": best_per_group(dense_rows, self.row_clause, n_clauses)[0],
             "dense_clause": scatter_scores(positions, scores, n_clauses),
-            "lexical": self.lexical.scores(question),
+            "lexical": self.lexical.scores(lexical_query),
             "lexical_sentence": best_per_group(lexical_rows, self.row_clause, n_clauses)[0],
             "similarity": best_per_group(plain_rows, self.row_clause, n_clauses)[0],
         }
@@ -103,7 +129,7 @@ class Retriever:
         row_scores = fuse({"dense": dense_rows, "lexical": lexical_rows}, {"dense": 1.0, "lexical": 0.5})
         best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
         coverage = float(parts["similarity"].max())
-        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, self.word_match(embedded))
+        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, self.word_match(embedded), extra)
 
     def word_match(self, embedded: Embedded) -> WordMatch | None:
         """The embedded question's least-matched salient word against this policy (`qa.words`)."""

@@ -39,6 +39,12 @@ class Settings:
     # at least this similar (cosine of contextual token vectors; 0 turns the check off).
     # Chosen by bench/tune_threshold.py on PolicyQA's policies, never on this policy's questions.
     word_match_threshold: float = 0.4107
+    # The BM25 signals (qa/search.py) also search for the policy's own words for question words it
+    # never uses: each such word's `expand_neighbours` nearest policy words (contextual token vectors,
+    # qa/words.py) at least `expand_threshold` similar, so "cops" also searches "enforcement" (0 turns it off).
+    # The threshold is the word check's: a policy word this close counts as the question word's match.
+    expand_neighbours: int = 2
+    expand_threshold: float = 0.4107
     # The learned query adapter (qa/adapter.py, trained by bench/train_adapter.py).
     adapter_path: Path = ROOT / "models" / "query-adapter.npy"
     use_adapter: bool = True

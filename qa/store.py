@@ -76,11 +76,19 @@ class Store:
         """For each of `vectors` (m, dim): the cosine of the closest policy word, and that word
         (-1.0 and "" when there is none: a policy without words, or an approximate index that
         found nothing)."""
+        scores, words = self.nearest_words(vectors, 1)
+        return scores[:, 0], [row[0] for row in words]
+
+    def nearest_words(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, list[list[str]]]:
+        """For each of `vectors` (m, dim): the cosines (m, k) of its `k` nearest policy word
+        occurrences, best first, and those words (-1.0 and "" where there is none)."""
         if not self.words:
-            return np.full(len(vectors), -1.0, dtype=np.float32), [""] * len(vectors)
-        scores, rows = search_vectors(self.word_index, vectors, 1)
-        found = rows[:, 0] >= 0
-        return np.where(found, scores[:, 0], -1.0), [self.words[r] if r >= 0 else "" for r in rows[:, 0]]
+            return np.full((len(vectors), k), -1.0, dtype=np.float32), [[""] * k for _ in vectors]
+        scores, rows = search_vectors(self.word_index, vectors, k)
+        scores = np.pad(scores, ((0, 0), (0, k - scores.shape[1])), constant_values=-np.inf)
+        rows = np.pad(rows, ((0, 0), (0, k - rows.shape[1])), constant_values=-1)
+        words = [[self.words[r] if r >= 0 else "" for r in row] for row in rows]
+        return np.where(rows >= 0, scores, -1.0).astype(np.float32), words
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -158,6 +158,8 @@ class Answer:
     `reason` says why a question is not covered when more than "the closest clauses
     are not similar enough" is known (for example: none of them states a time
     period); it is empty otherwise. `coverage` holds the scores the decision used.
+    `expansion` holds the policy's own words that the lexical search added for question
+    words the policy never uses ("cops" -> "enforcement"; see `qa.words.expansion`).
     """
 
     question: str
@@ -165,6 +167,7 @@ class Answer:
     hits: tuple[Hit, ...]
     reason: str = ""
     coverage: Coverage | None = None
+    expansion: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -172,5 +175,6 @@ class Answer:
             "covered": self.covered,
             "reason": self.reason,
             "coverage": None if self.coverage is None else self.coverage.to_json(),
+            "expansion": list(self.expansion),
             "hits": [hit.to_json() for hit in self.hits],
         }

@@ -221,3 +221,50 @@ def match_words(embedded: Embedded, closest_words: ClosestWords, policy_words: C
         closest,
         skip=lambda word: word in policy_words or misspells(word, vocabularies),
     )
+
+
+# For vectors (m, dim) and k: the cosines (m, k) of each one's k nearest policy words, and those words
+# (`Store.nearest_words`).
+NearestWords = Callable[[np.ndarray, int], tuple[np.ndarray, list[list[str]]]]
+
+
+def policy_equivalents(
+    nearest: Sequence[Sequence[str]], scores: np.ndarray, *, threshold: float
+) -> tuple[str, ...]:
+    """The distinct policy words among `nearest` (row i: question word i's nearest policy words,
+    `scores[i]` their cosines) that are at least `threshold` similar, in order.
+
+    >>> policy_equivalents([["enforcement", "law"], ["information", "information"]],
+    ...                    np.array([[0.54, 0.39], [0.80, 0.78]]), threshold=0.41)
+    ('enforcement', 'information')
+    """
+    found: dict[str, None] = {}
+    for words, row in zip(nearest, scores, strict=True):
+        for word, score in zip(words, row, strict=True):
+            if word and score >= threshold:
+                found.setdefault(word)
+    return tuple(found)
+
+
+def expansion(
+    embedded: Embedded,
+    nearest_words: NearestWords,
+    policy_words: Collection[str],
+    *,
+    neighbours: int,
+    threshold: float,
+    skip: Collection[str] = (),
+) -> tuple[str, ...]:
+    """The policy's own words for the question's words it never uses: for each content word of the
+    question that is not generic, not a word of the policy and not in `skip`, its `neighbours`
+    nearest policy words (`Store.nearest_words`) at least `threshold` similar. "Will the cops get
+    my info?" -> ("enforcement", "obtaining", "available", "information"); empty when `neighbours` is 0."""
+    keep = [
+        i
+        for i, word in enumerate(embedded.words)
+        if is_content(word) and word not in GENERIC and word not in policy_words and word not in skip
+    ]
+    if not keep or neighbours <= 0:
+        return ()
+    scores, nearest = nearest_words(embedded.word_vectors[keep], neighbours)
+    return policy_equivalents(nearest, scores, threshold=threshold)

@@ -34,6 +34,17 @@ def test_save_load_round_trip(fake_settings, fake_embedder):
     np.testing.assert_allclose(loaded.closest_words(words)[0], 1.0, rtol=1e-6)
 
 
+def test_nearest_words_are_best_first_and_padded_past_the_stored_words(fake_settings, fake_embedder):
+    store = _build(fake_settings, fake_embedder)
+    words = fake_embedder.embed_queries(["banks", "minors"])
+    scores, nearest = store.nearest_words(words, 3)
+    assert scores.shape == (2, 3) and [row[0] for row in nearest] == ["banks", "minors"]
+    assert np.all(np.diff(scores, axis=1) <= 0)
+    past = store.nearest_words(words, len(store.words) + 2)
+    assert past[0].shape == (2, len(store.words) + 2)
+    assert list(past[0][:, -1]) == [-1.0, -1.0] and [row[-1] for row in past[1]] == ["", ""]
+
+
 def test_manifest_records_what_built_it(fake_settings, fake_embedder):
     build_index(fake_settings, fake_embedder)
     manifest = json.loads((fake_settings.index_dir / "manifest.json").read_text())

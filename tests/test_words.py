@@ -14,6 +14,7 @@ from qa.words import (
     Embedded,
     common_words,
     english_words,
+    expansion,
     is_salient,
     match_words,
     misspells,
@@ -86,6 +87,23 @@ def test_a_misspelt_word_is_passed_over_for_the_next_least_matched():
 )
 def test_misspellings_of_policy_or_common_words(word, policy, expected):
     assert misspells(word, [policy, common_words()]) is expected
+
+
+def test_expansion_gives_the_policy_words_closest_to_question_words_it_never_uses():
+    words = ("will", "the", "cops", "get", "my", "information", "within", "hours", "law")
+    embedded = Embedded(np.eye(9)[0], words, np.eye(9))
+    seen = []
+
+    def nearest(vectors, k):
+        seen.append((vectors.argmax(axis=1).tolist(), k))
+        return np.array([[0.54, 0.30], [0.63, 0.62]]), [["enforcement", "law"], ["obtaining", "enforcement"]]
+
+    found = expansion(embedded, nearest, {"law"}, neighbours=2, threshold=0.41, skip={"within", "hours"})
+    assert found == ("enforcement", "obtaining")  # "law" is too far; each word once, in order
+    # Looked up: "cops" and "get" only. Not stopwords, not "information" (generic), not the
+    # skipped "within" and "hours", not "law" (the policy uses it).
+    assert seen == [([2, 3], 2)]
+    assert expansion(embedded, nearest, {"law"}, neighbours=0, threshold=0.41) == ()
 
 
 def _tiny_qa(segments, embedder, **changes):
@@ -181,3 +199,26 @@ def test_word_check_on_the_shipped_policy(real_qa, question, covered, word):
         assert answer.reason == ""
     else:
         assert f"never mentions “{word}”" in answer.reason
+
+
+# Reference answers: colloquial words found through the policy's own ones (question, that word, the clause).
+EXPANDED = [
+    ("Do the police get my details?", "enforcement", "C.3"),  # "law enforcement agencies"
+    ("Can a kid sign up?", "minors", "F.p1"),  # "not targeted to minors"
+    ("Can I fix mistakes in my profile?", "correction", "D.p1"),  # "request correction of the information"
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "word", "clause_id"), EXPANDED)
+def test_the_lexical_search_also_looks_for_the_policys_own_words(real_qa, question, word, clause_id):
+    answer = real_qa.ask(question, k=3)
+    assert word in answer.expansion
+    assert answer.hits[0].clause_id == clause_id
+
+
+@pytest.mark.model
+def test_words_that_ask_for_an_amount_are_not_expanded(real_qa):
+    answer = real_qa.ask("How much does a Gold Supplier membership cost per year?", k=3)
+    assert not {"fee", "fees", "charge"} & set(answer.expansion)
+    assert not answer.covered and answer.reason == "None of the closest clauses states an amount or a fee."
