@@ -60,8 +60,10 @@ PERIOD = AskedFor(
     ),
     missing="None of the closest clauses states a time period.",
     cues=frozenset(
-        "long soon quickly many within second seconds minute minutes hour hours day days week weeks month months "
-        "year years business calendar working".split()
+        (  # noqa: SIM905 - a word list reads best as text
+            "long soon quickly many within second seconds minute minutes hour hours day days week weeks month months "
+            "year years business calendar working"
+        ).split()
     ),
 )
 
@@ -82,7 +84,7 @@ AMOUNT = AskedFor(
         re.IGNORECASE,
     ),
     missing="None of the closest clauses states an amount or a fee.",
-    cues=frozenset("much money cost costs pay charge charges fee fees price prices make earn worth".split()),
+    cues=frozenset("much money cost costs pay charge charges fee fees price prices make earn worth".split()),  # noqa: SIM905
 )
 
 KINDS = (PERIOD, AMOUNT)
