@@ -29,7 +29,7 @@ from qa.lexical import LexicalIndex
 from qa.retrieve import best_per_group, fuse, scatter_scores
 from qa.store import Store
 from qa.terms import Definition, expansions, find_definitions, terms_used
-from qa.words import Embedded, WordMatch, expansion, match_words, text_words
+from qa.words import Embedded, Neighbours, WordMatch, expansion, match_words, neighbours, text_words
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,9 @@ class Retriever:
         else:
             plain_rows = scatter_scores(*self.store.search(plain[0], n_rows)[::-1], n_rows)
         scores, positions = self.store.search_clauses(query, n_clauses)
+        found = self.neighbours(embedded)
         extra = expansion(
-            embedded,
-            self.store.nearest_words,
-            self.policy_words,
-            neighbours=self.expand_neighbours,
-            threshold=self.expand_threshold,
-            skip=cue_words(question),
+            found, neighbours=self.expand_neighbours, threshold=self.expand_threshold, skip=cue_words(question)
         )
         lexical_query = " ".join([question, *extra])
         lexical_rows = self.lexical_sentences.scores(lexical_query)
@@ -129,8 +125,14 @@ class Retriever:
         row_scores = fuse({"dense": dense_rows, "lexical": lexical_rows}, {"dense": 1.0, "lexical": 0.5})
         best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
         coverage = float(parts["similarity"].max())
-        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, self.word_match(embedded), extra)
+        word_match = match_words(found, self.policy_words)
+        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, word_match, extra)
+
+    def neighbours(self, embedded: Embedded) -> Neighbours:
+        """The nearest policy words of the embedded question's words the policy never uses (`qa.words`):
+        one look-up for the word check and the expansion."""
+        return neighbours(embedded, self.store.nearest_words, self.policy_words, max(1, self.expand_neighbours))
 
     def word_match(self, embedded: Embedded) -> WordMatch | None:
         """The embedded question's least-matched salient word against this policy (`qa.words`)."""
-        return match_words(embedded, self.store.closest_words, self.policy_words)
+        return match_words(self.neighbours(embedded), self.policy_words)

@@ -72,13 +72,6 @@ class Store:
         scores, rows = search_vectors(self.clause_index, query, depth)
         return scores[0], rows[0]
 
-    def closest_words(self, vectors: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """For each of `vectors` (m, dim): the cosine of the closest policy word, and that word
-        (-1.0 and "" when there is none: a policy without words, or an approximate index that
-        found nothing)."""
-        scores, words = self.nearest_words(vectors, 1)
-        return scores[:, 0], [row[0] for row in words]
-
     def nearest_words(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, list[list[str]]]:
         """For each of `vectors` (m, dim): the cosines (m, k) of its `k` nearest policy word
         occurrences, best first, and those words (-1.0 and "" where there is none)."""

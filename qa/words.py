@@ -200,37 +200,54 @@ def least_matched(
     return None
 
 
-# For vectors (m, dim): the cosine of each one's closest policy word, and that word (`Store.closest_words`).
-ClosestWords = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
-
-
-def match_words(embedded: Embedded, closest_words: ClosestWords, policy_words: Collection[str]) -> WordMatch | None:
-    """The least-matched salient word of a question, given how to find the policy's closest words
-    (`Store.closest_words`) and the set of the policy's words (`text_words` of its text); None when
-    the question has no salient word. A word the policy uses is matched, even where a sentence too
-    long for the model kept it out of the store's vectors; a misspelling of a policy word or of a
-    common word is not salient."""
-    keep = [i for i, word in enumerate(embedded.words) if is_salient(word)]
-    if not keep:
-        return None
-    best, closest = closest_words(embedded.word_vectors[keep])
-    vocabularies = (policy_words, common_words())
-    return least_matched(
-        [embedded.words[i] for i in keep],
-        best,
-        closest,
-        skip=lambda word: word in policy_words or misspells(word, vocabularies),
-    )
-
-
-# For vectors (m, dim) and k: the cosines (m, k) of each one's k nearest policy words, and those words
-# (`Store.nearest_words`).
+# For vectors (m, dim) and k: the cosines (m, k) of each one's k nearest policy words, best first, and
+# those words (`Store.nearest_words`).
 NearestWords = Callable[[np.ndarray, int], tuple[np.ndarray, list[list[str]]]]
 
 
-def policy_equivalents(
-    nearest: Sequence[Sequence[str]], scores: np.ndarray, *, threshold: float
-) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class Neighbours:
+    """The question's words that the policy never uses (content words, not generic), each with its
+    nearest policy words, best first: row i of `nearest` and of `scores` (their cosines) for `words[i]`."""
+
+    words: tuple[str, ...]
+    nearest: tuple[tuple[str, ...], ...]
+    scores: np.ndarray
+
+
+def neighbours(embedded: Embedded, nearest_words: NearestWords, policy_words: Collection[str], k: int) -> Neighbours:
+    """The `k` nearest policy words (`Store.nearest_words`) of each content word of the embedded
+    question that is not generic and not a word of the policy (`text_words` of its text): one look-up
+    for both the word check (`match_words`) and the search's `expansion`."""
+    keep = [
+        i
+        for i, word in enumerate(embedded.words)
+        if is_content(word) and word not in GENERIC and word not in policy_words
+    ]
+    if not keep:
+        return Neighbours((), (), np.zeros((0, k), dtype=np.float32))
+    scores, nearest = nearest_words(embedded.word_vectors[keep], k)
+    return Neighbours(tuple(embedded.words[i] for i in keep), tuple(map(tuple, nearest)), scores)
+
+
+def match_words(found: Neighbours, policy_words: Collection[str]) -> WordMatch | None:
+    """The least-matched salient word of a question, from its words' `neighbours`; None when the
+    question has no salient word the policy does not use. A word the policy uses is matched (it is not
+    among `found`), even where a sentence too long for the model kept it out of the store's vectors;
+    a misspelling of a policy word or of a common word is not salient."""
+    keep = [i for i, word in enumerate(found.words) if is_salient(word)]
+    if not keep:
+        return None
+    vocabularies = (policy_words, common_words())
+    return least_matched(
+        [found.words[i] for i in keep],
+        found.scores[keep, 0],
+        [found.nearest[i][0] for i in keep],
+        skip=lambda word: misspells(word, vocabularies),
+    )
+
+
+def policy_equivalents(nearest: Sequence[Sequence[str]], scores: np.ndarray, *, threshold: float) -> tuple[str, ...]:
     """The distinct policy words among `nearest` (row i: question word i's nearest policy words,
     `scores[i]` their cosines) that are at least `threshold` similar, in order.
 
@@ -246,25 +263,13 @@ def policy_equivalents(
     return tuple(found)
 
 
-def expansion(
-    embedded: Embedded,
-    nearest_words: NearestWords,
-    policy_words: Collection[str],
-    *,
-    neighbours: int,
-    threshold: float,
-    skip: Collection[str] = (),
-) -> tuple[str, ...]:
-    """The policy's own words for the question's words it never uses: for each content word of the
-    question that is not generic, not a word of the policy and not in `skip`, its `neighbours`
-    nearest policy words (`Store.nearest_words`) at least `threshold` similar. "Will the cops get
-    my info?" -> ("enforcement", "obtaining", "available", "information"); empty when `neighbours` is 0."""
-    keep = [
-        i
-        for i, word in enumerate(embedded.words)
-        if is_content(word) and word not in GENERIC and word not in policy_words and word not in skip
-    ]
-    if not keep or neighbours <= 0:
+def expansion(found: Neighbours, *, neighbours: int, threshold: float, skip: Collection[str] = ()) -> tuple[str, ...]:
+    """The policy's own words for the question's words it never uses: for each of `found`'s words
+    not in `skip`, its first `neighbours` nearest policy words at least `threshold` similar.
+    "Will the cops get my info?" -> ("enforcement", "obtaining", "available", "information");
+    empty when `neighbours` is 0."""
+    rows = [i for i, word in enumerate(found.words) if word not in skip]
+    if not rows or neighbours <= 0:
         return ()
-    scores, nearest = nearest_words(embedded.word_vectors[keep], neighbours)
-    return policy_equivalents(nearest, scores, threshold=threshold)
+    nearest = [found.nearest[i][:neighbours] for i in rows]
+    return policy_equivalents(nearest, found.scores[rows, :neighbours], threshold=threshold)

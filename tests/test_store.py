@@ -30,8 +30,8 @@ def test_save_load_round_trip(fake_settings, fake_embedder):
         np.testing.assert_array_equal(a, b)
     assert loaded.words == store.words and all(w.isalpha() for w in loaded.words)
     words = fake_embedder.embed_queries(["banks", "minors"])
-    assert loaded.closest_words(words)[1] == store.closest_words(words)[1] == ["banks", "minors"]
-    np.testing.assert_allclose(loaded.closest_words(words)[0], 1.0, rtol=1e-6)
+    assert loaded.nearest_words(words, 1)[1] == store.nearest_words(words, 1)[1] == [["banks"], ["minors"]]
+    np.testing.assert_allclose(loaded.nearest_words(words, 1)[0], 1.0, rtol=1e-6)
 
 
 def test_nearest_words_are_best_first_and_padded_past_the_stored_words(fake_settings, fake_embedder):

@@ -18,6 +18,7 @@ from qa.words import (
     is_salient,
     match_words,
     misspells,
+    neighbours,
     word_vectors,
 )
 
@@ -51,27 +52,36 @@ def test_word_vectors_average_pieces_and_skip_padding():
     assert embedded(np.ones(2), ["[CLS]", "[SEP]"], [1, 1], tokens[:2]).word_vectors.shape == (0, 2)
 
 
-def test_match_words_reports_the_least_matched_salient_word():
-    vectors = np.eye(3, dtype=np.float32)
-    embedded = Embedded(vectors[0], ("do", "you", "collect", "fingerprints", "cookies"), np.eye(5, 3))
+def _looked_up(scores, nearest):
+    """A `Store.nearest_words` stand-in that records the rows it is asked about."""
     seen = []
 
-    def closest(rows):
-        seen.append(len(rows))
-        return np.array([0.3, 0.9]), ["identification", "cookies"]
+    def nearest_words(vectors, k):
+        seen.append((vectors.argmax(axis=1).tolist(), k))
+        return np.array(scores, dtype=np.float32)[:, :k], [row[:k] for row in nearest]
 
-    match = match_words(embedded, closest, set())
-    assert seen == [2]  # only "fingerprints" and "cookies" are looked up
+    return nearest_words, seen
+
+
+def test_match_words_reports_the_least_matched_salient_word():
+    vectors = np.eye(3, dtype=np.float32)
+    embedded = Embedded(vectors[0], ("do", "you", "collect", "fingerprints", "cookies"), np.eye(5))
+    nearest, seen = _looked_up([[0.3], [0.9]], [["identification"], ["cookies"]])
+    match = match_words(neighbours(embedded, nearest, set(), 1), set())
+    assert seen == [([3, 4], 1)]  # only "fingerprints" and "cookies" are looked up
     assert (match.word, match.closest, match.similarity) == ("fingerprints", "identification", 0.3)
-    assert match_words(Embedded(vectors[0], ("do", "you", "people"), np.eye(3)), closest, set()) is None
+    generic = Embedded(vectors[0], ("do", "you", "people"), np.eye(3))
+    assert match_words(neighbours(generic, nearest, set(), 1), set()) is None
 
 
 def test_a_misspelt_word_is_passed_over_for_the_next_least_matched():
-    embedded = Embedded(np.eye(3)[0], ("is", "my", "pasword", "encrypted"), np.eye(4, 3))
-    match = match_words(embedded, lambda rows: (np.array([0.2, 0.5]), ["matheson", "secure"]), {"password"})
+    embedded = Embedded(np.eye(3)[0], ("is", "my", "pasword", "encrypted"), np.eye(4))
+    nearest, _ = _looked_up([[0.2], [0.5]], [["matheson"], ["secure"]])
+    match = match_words(neighbours(embedded, nearest, {"password"}, 1), {"password"})
     assert (match.word, match.closest, match.similarity) == ("encrypted", "secure", 0.5)
-    only_typo = Embedded(np.eye(3)[0], ("my", "pasword"), np.eye(2, 3))
-    assert match_words(only_typo, lambda rows: (np.array([0.2]), ["matheson"]), {"password"}) is None
+    only_typo = Embedded(np.eye(3)[0], ("my", "pasword"), np.eye(2))
+    nearest, _ = _looked_up([[0.2]], [["matheson"]])
+    assert match_words(neighbours(only_typo, nearest, {"password"}, 1), {"password"}) is None
 
 
 @pytest.mark.parametrize(
@@ -92,18 +102,16 @@ def test_misspellings_of_policy_or_common_words(word, policy, expected):
 def test_expansion_gives_the_policy_words_closest_to_question_words_it_never_uses():
     words = ("will", "the", "cops", "get", "my", "information", "within", "hours", "law")
     embedded = Embedded(np.eye(9)[0], words, np.eye(9))
-    seen = []
-
-    def nearest(vectors, k):
-        seen.append((vectors.argmax(axis=1).tolist(), k))
-        return np.array([[0.54, 0.30], [0.63, 0.62]]), [["enforcement", "law"], ["obtaining", "enforcement"]]
-
-    found = expansion(embedded, nearest, {"law"}, neighbours=2, threshold=0.41, skip={"within", "hours"})
-    assert found == ("enforcement", "obtaining")  # "law" is too far; each word once, in order
-    # Looked up: "cops" and "get" only. Not stopwords, not "information" (generic), not the
-    # skipped "within" and "hours", not "law" (the policy uses it).
-    assert seen == [([2, 3], 2)]
-    assert expansion(embedded, nearest, {"law"}, neighbours=0, threshold=0.41) == ()
+    nearest, seen = _looked_up(
+        [[0.54, 0.30], [0.63, 0.62], [0.70, 0.20], [0.50, 0.45]],
+        [["enforcement", "law"], ["obtaining", "enforcement"], ["time", "year"], ["immediately", "time"]],
+    )
+    found = neighbours(embedded, nearest, {"law"}, 2)
+    # Looked up: not stopwords, not "information" (generic), not "law" (the policy uses it).
+    assert seen == [([2, 3, 6, 7], 2)] and found.words == ("cops", "get", "within", "hours")
+    assert expansion(found, neighbours=2, threshold=0.41, skip={"within", "hours"}) == ("enforcement", "obtaining")
+    assert expansion(found, neighbours=1, threshold=0.41) == ("enforcement", "obtaining", "time", "immediately")
+    assert expansion(found, neighbours=0, threshold=0.41) == ()
 
 
 def _tiny_qa(segments, embedder, **changes):
@@ -152,8 +160,8 @@ def test_a_word_the_policy_uses_is_matched_even_outside_the_stored_vectors(fake_
     qa = _tiny_qa(TINY, fake_embedder)
     assert "registration" not in qa.store.words
     embedded = fake_embedder.embed_with_words(["Do you keep my registration details?"])[0]
-    assert match_words(embedded, qa.store.closest_words, {"registration"}) is None
-    assert match_words(embedded, qa.store.closest_words, set()).word == "registration"
+    assert match_words(neighbours(embedded, qa.store.nearest_words, {"registration"}, 1), {"registration"}) is None
+    assert match_words(neighbours(embedded, qa.store.nearest_words, set(), 1), set()).word == "registration"
 
 
 def test_store_keeps_the_content_words_of_its_sentences(fake_embedder):
@@ -172,9 +180,9 @@ def test_store_keeps_the_content_words_of_its_sentences(fake_embedder):
         "password",
     )
     assert qa.store.words == words
-    scores, closest = qa.store.closest_words(fake_embedder.embed_queries(["password", "minors"]))
-    assert closest[0] == "password" and scores[0] == pytest.approx(1.0)
-    assert scores[1] < 0.1
+    scores, nearest = qa.store.nearest_words(fake_embedder.embed_queries(["password", "minors"]), 1)
+    assert nearest[0] == ["password"] and scores[0, 0] == pytest.approx(1.0)
+    assert scores[1, 0] < 0.1
 
 
 # Reference answers on the shipped policy: (question, covered, the word the reason names or None).
