@@ -168,6 +168,14 @@ def test_a_question_about_something_the_policy_never_mentions_says_so(visit):
     visit.screenshot("app-not-covered.png")
 
 
+def test_a_colloquial_question_notes_the_policy_words_it_also_searched_for(visit):
+    visit.ask("Do the police get my details?")
+    answer = visit.page.locator("#pqa-chat .pqa-answer").last
+    assert answer.locator("a.pqa-cite").first.inner_text() == "§C.3 Disclosure of Personal Data"
+    note = answer.locator(".pqa-expansion")
+    assert note.is_visible() and "“enforcement”" in note.inner_text()
+
+
 def test_citation_opens_the_policy_at_that_clause(visit):
     page = visit.page
     visit.ask(SEED)

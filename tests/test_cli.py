@@ -78,6 +78,14 @@ def test_console_script_prints_readable_citations(index_copy):
     assert result.stderr == ""
 
 
+@pytest.mark.model
+def test_ask_ends_with_the_policy_words_it_also_searched_for(index_copy):
+    result = run("ask", "Do the police get my details?", "-k", "1", index_dir=index_copy)
+    assert result.returncode == 0, result.stderr
+    assert "1. §C.3 Disclosure of Personal Data" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("Also searched for the policy’s own words “enforcement”")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

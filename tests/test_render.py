@@ -139,6 +139,15 @@ def test_not_covered_banner_gives_the_reason_escaped(policy, c6):
     assert "None &lt;states&gt; a period." in banner and "<states>" not in shown
 
 
+def test_words_the_search_added_are_noted_after_the_clauses_escaped(policy, c6):
+    answer = Answer("Do the cops see my bank details?", True, (c6,), expansion=("enforcement", "<b>"))
+    shown = render.answer_html(answer, policy=policy)
+    note = shown[shown.index('class="pqa-expansion"') :]
+    assert note.startswith('class="pqa-expansion">Also searched for the policy’s own words “enforcement”, “&lt;b&gt;”.')
+    assert shown.index("#clause-C.6") < shown.index("pqa-expansion") < shown.index("pqa-plain")
+    assert "pqa-expansion" not in render.answer_html(Answer("Who can see my bank details?", True, (c6,)), policy=policy)
+
+
 def test_answer_has_no_line_breaks_so_markdown_keeps_it_raw(policy):
     hit = make_hit(policy, "D.p3", "If you are a user from Mainland China")
     assert "\n" in hit.text
