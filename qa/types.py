@@ -111,6 +111,15 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Expanded:
+    """A question word the policy never uses and the policy's words the lexical search used for it
+    ("cops" -> ("enforcement",)); see `qa.expansion`."""
+
+    word: str
+    policy_words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Coverage:
     """The evidence behind `Answer.covered`, with the thresholds it was held to.
 
@@ -159,7 +168,7 @@ class Answer:
     are not similar enough" is known (for example: none of them states a time
     period); it is empty otherwise. `coverage` holds the scores the decision used.
     `expansion` holds the policy's own words that the lexical search added for question
-    words the policy never uses ("cops" -> "enforcement"; see `qa.words.expansion`).
+    words the policy never uses ("cops" -> "enforcement"; see `qa.expansion`).
     """
 
     question: str
@@ -167,7 +176,7 @@ class Answer:
     hits: tuple[Hit, ...]
     reason: str = ""
     coverage: Coverage | None = None
-    expansion: tuple[str, ...] = ()
+    expansion: tuple[Expanded, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -175,6 +184,6 @@ class Answer:
             "covered": self.covered,
             "reason": self.reason,
             "coverage": None if self.coverage is None else self.coverage.to_json(),
-            "expansion": list(self.expansion),
+            "expansion": {expanded.word: list(expanded.policy_words) for expanded in self.expansion},
             "hits": [hit.to_json() for hit in self.hits],
         }

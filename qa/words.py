@@ -13,8 +13,9 @@ not one of the words every privacy question uses (`GENERIC`), and not among the
 from wordfreq). A word that is not English at all (not in that list) but one typing slip
 away from a policy word or a common word is taken for a misspelling of it and is not
 salient either: "Who can see my bank detials?" is about details, not about "detials".
-The model calls live in `qa.embed` and `qa.onnx_embed` (`embed_with_words`); this module is the
-pure part.
+The same look-up of the question's words (`neighbours`) also gives the query expansion
+(`qa.expansion`) its policy words. The model calls live in `qa.embed` and `qa.onnx_embed`
+(`embed_with_words`); this module is the pure part.
 """
 
 from __future__ import annotations
@@ -115,9 +116,18 @@ def misspells(word: str, vocabularies: Sequence[Collection[str]]) -> bool:
     >>> misspells("pasword", [{"password"}]), misspells("password", [{"passwords"}]), misspells("fingerprints", [])
     (True, False, False)
     """
+    return any(spelt_as(word, vocabulary) for vocabulary in vocabularies)
+
+
+def spelt_as(word: str, vocabulary: Collection[str]) -> list[str]:
+    """The words of `vocabulary` that `word` misspells, in order: one slip away, when `word` is no English word.
+
+    >>> spelt_as("pasword", {"password", "passport"}), spelt_as("password", {"passwords"})
+    (['password'], [])
+    """
     if len(word) < TYPO_MIN_LETTERS or word in english_words():
-        return False
-    return any(candidate in vocabulary for candidate in one_slip(word) for vocabulary in vocabularies)
+        return []
+    return sorted(candidate for candidate in one_slip(word) if candidate in vocabulary)
 
 
 def is_content(word: str) -> bool:
@@ -129,13 +139,31 @@ def is_content(word: str) -> bool:
     return word.isalpha() and len(word) > 2 and word not in STOPWORDS
 
 
+def is_topic_word(word: str) -> bool:
+    """A question word that may say what it is about: a content word that is not generic.
+
+    >>> [w for w in ["the", "information", "people", "cops"] if is_topic_word(w)]
+    ['people', 'cops']
+    """
+    return is_content(word) and word not in GENERIC
+
+
 def is_salient(word: str) -> bool:
-    """A question word that says what it is about: a content word that is neither generic nor common.
+    """A question word that says what it is about: a topic word that is not common English.
 
     >>> [w for w in ["microwave", "information", "people", "fingerprints"] if is_salient(w)]
     ['microwave', 'fingerprints']
     """
-    return is_content(word) and word not in GENERIC and word not in common_words()
+    return is_topic_word(word) and word not in common_words()
+
+
+def rounded(similarity: float) -> float:
+    """A cosine as every threshold sees it: 6 decimals, so a value shown as 0.4107 is 0.4107.
+
+    >>> rounded(np.float32(0.4107)), float(np.float32(0.4107)) >= 0.4107
+    (0.4107, False)
+    """
+    return round(float(similarity), 6)
 
 
 def group_pieces(pieces: Sequence[str]) -> list[tuple[str, list[int]]]:
@@ -196,7 +224,7 @@ def least_matched(
     """
     for i in np.argsort(best, kind="stable"):
         if not skip(words[i]):
-            return WordMatch(words[i], closest[i], round(float(best[i]), 6))
+            return WordMatch(words[i], closest[i], rounded(best[i]))
     return None
 
 
@@ -216,14 +244,10 @@ class Neighbours:
 
 
 def neighbours(embedded: Embedded, nearest_words: NearestWords, policy_words: Collection[str], k: int) -> Neighbours:
-    """The `k` nearest policy words (`Store.nearest_words`) of each content word of the embedded
-    question that is not generic and not a word of the policy (`text_words` of its text): one look-up
-    for both the word check (`match_words`) and the search's `expansion`."""
-    keep = [
-        i
-        for i, word in enumerate(embedded.words)
-        if is_content(word) and word not in GENERIC and word not in policy_words
-    ]
+    """The `k` nearest policy word occurrences (`Store.nearest_words`) of each topic word of the
+    embedded question that the policy never uses (not in `text_words` of its text): one look-up for
+    both the word check (`match_words`) and the search's expansion (`qa.expansion`)."""
+    keep = [i for i, word in enumerate(embedded.words) if is_topic_word(word) and word not in policy_words]
     if not keep:
         return Neighbours((), (), np.zeros((0, k), dtype=np.float32))
     scores, nearest = nearest_words(embedded.word_vectors[keep], k)
@@ -245,31 +269,3 @@ def match_words(found: Neighbours, policy_words: Collection[str]) -> WordMatch |
         [found.nearest[i][0] for i in keep],
         skip=lambda word: misspells(word, vocabularies),
     )
-
-
-def policy_equivalents(nearest: Sequence[Sequence[str]], scores: np.ndarray, *, threshold: float) -> tuple[str, ...]:
-    """The distinct policy words among `nearest` (row i: question word i's nearest policy words,
-    `scores[i]` their cosines) that are at least `threshold` similar, in order.
-
-    >>> policy_equivalents([["enforcement", "law"], ["information", "information"]],
-    ...                    np.array([[0.54, 0.39], [0.80, 0.78]]), threshold=0.41)
-    ('enforcement', 'information')
-    """
-    found: dict[str, None] = {}
-    for words, row in zip(nearest, scores, strict=True):
-        for word, score in zip(words, row, strict=True):
-            if word and score >= threshold:
-                found.setdefault(word)
-    return tuple(found)
-
-
-def expansion(found: Neighbours, *, neighbours: int, threshold: float, skip: Collection[str] = ()) -> tuple[str, ...]:
-    """The policy's own words for the question's words it never uses: for each of `found`'s words
-    not in `skip`, its first `neighbours` nearest policy words at least `threshold` similar.
-    "Will the cops get my info?" -> ("enforcement", "obtaining", "available", "information");
-    empty when `neighbours` is 0."""
-    rows = [i for i, word in enumerate(found.words) if word not in skip]
-    if not rows or neighbours <= 0:
-        return ()
-    nearest = [found.nearest[i][:neighbours] for i in rows]
-    return policy_equivalents(nearest, found.scores[rows, :neighbours], threshold=threshold)

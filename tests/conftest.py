@@ -81,6 +81,18 @@ class KeywordEmbedder:
         return embedded
 
 
+def looked_up(scores, nearest):  # noqa: ANN001, ANN201 - a test stand-in
+    """A `Store.nearest_words` stand-in answering `scores` (m, k) and `nearest` (m lists of k words),
+    and the list of (rows asked about, k) it records: row i of the vectors it gets is `np.eye(...)[j]`."""
+    seen = []
+
+    def nearest_words(vectors, k):  # noqa: ANN001, ANN202
+        seen.append((vectors.argmax(axis=1).tolist(), k))
+        return np.array(scores, dtype=np.float32)[:, :k], [row[:k] for row in nearest]
+
+    return nearest_words, seen
+
+
 @pytest.fixture(scope="session")
 def policy() -> Policy:
     return load_policy(POLICY_PATH)

@@ -83,7 +83,10 @@ def test_ask_ends_with_the_policy_words_it_also_searched_for(index_copy):
     result = run("ask", "Do the police get my details?", "-k", "1", index_dir=index_copy)
     assert result.returncode == 0, result.stderr
     assert "1. §C.3 Disclosure of Personal Data" in result.stdout
-    assert result.stdout.rstrip().splitlines()[-1].startswith("Also searched for the policy’s own words “enforcement”")
+    text = " ".join(result.stdout.split())  # the note is wrapped like the clauses
+    note = text[text.index("Also searched") :]
+    assert note.startswith("Also searched for the policy’s own words: “enforcement” for “police”")
+    assert text.index("§C.3") < text.index("Also searched")
 
 
 @pytest.mark.parametrize(

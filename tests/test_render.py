@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa import render, render_policy
-from qa.types import Answer, Clause, Hit, Policy, Section
+from qa.types import Answer, Clause, Expanded, Hit, Policy, Section
 
 INJECTION = "<img src=x onerror=alert(1)>"
 
@@ -140,10 +140,12 @@ def test_not_covered_banner_gives_the_reason_escaped(policy, c6):
 
 
 def test_words_the_search_added_are_noted_after_the_clauses_escaped(policy, c6):
-    answer = Answer("Do the cops see my bank details?", True, (c6,), expansion=("enforcement", "<b>"))
+    expansion = (Expanded("cops", ("enforcement", "<b>")),)
+    answer = Answer("Do the cops see my bank details?", True, (c6,), expansion=expansion)
     shown = render.answer_html(answer, policy=policy)
     note = shown[shown.index('class="pqa-expansion"') :]
-    assert note.startswith('class="pqa-expansion">Also searched for the policy’s own words “enforcement”, “&lt;b&gt;”.')
+    words = "“enforcement”, “&lt;b&gt;” for “cops”"
+    assert note.startswith(f'class="pqa-expansion">Also searched for the policy’s own words: {words}.')
     assert shown.index("#clause-C.6") < shown.index("pqa-expansion") < shown.index("pqa-plain")
     assert "pqa-expansion" not in render.answer_html(Answer("Who can see my bank details?", True, (c6,)), policy=policy)
 

@@ -14,13 +14,13 @@ from qa.words import (
     Embedded,
     common_words,
     english_words,
-    expansion,
     is_salient,
     match_words,
     misspells,
     neighbours,
     word_vectors,
 )
+from tests.conftest import looked_up
 
 
 def test_common_words_are_the_shipped_list():
@@ -52,21 +52,10 @@ def test_word_vectors_average_pieces_and_skip_padding():
     assert embedded(np.ones(2), ["[CLS]", "[SEP]"], [1, 1], tokens[:2]).word_vectors.shape == (0, 2)
 
 
-def _looked_up(scores, nearest):
-    """A `Store.nearest_words` stand-in that records the rows it is asked about."""
-    seen = []
-
-    def nearest_words(vectors, k):
-        seen.append((vectors.argmax(axis=1).tolist(), k))
-        return np.array(scores, dtype=np.float32)[:, :k], [row[:k] for row in nearest]
-
-    return nearest_words, seen
-
-
 def test_match_words_reports_the_least_matched_salient_word():
     vectors = np.eye(3, dtype=np.float32)
     embedded = Embedded(vectors[0], ("do", "you", "collect", "fingerprints", "cookies"), np.eye(5))
-    nearest, seen = _looked_up([[0.3], [0.9]], [["identification"], ["cookies"]])
+    nearest, seen = looked_up([[0.3], [0.9]], [["identification"], ["cookies"]])
     match = match_words(neighbours(embedded, nearest, set(), 1), set())
     assert seen == [([3, 4], 1)]  # only "fingerprints" and "cookies" are looked up
     assert (match.word, match.closest, match.similarity) == ("fingerprints", "identification", 0.3)
@@ -76,11 +65,11 @@ def test_match_words_reports_the_least_matched_salient_word():
 
 def test_a_misspelt_word_is_passed_over_for_the_next_least_matched():
     embedded = Embedded(np.eye(3)[0], ("is", "my", "pasword", "encrypted"), np.eye(4))
-    nearest, _ = _looked_up([[0.2], [0.5]], [["matheson"], ["secure"]])
+    nearest, _ = looked_up([[0.2], [0.5]], [["matheson"], ["secure"]])
     match = match_words(neighbours(embedded, nearest, {"password"}, 1), {"password"})
     assert (match.word, match.closest, match.similarity) == ("encrypted", "secure", 0.5)
     only_typo = Embedded(np.eye(3)[0], ("my", "pasword"), np.eye(2))
-    nearest, _ = _looked_up([[0.2]], [["matheson"]])
+    nearest, _ = looked_up([[0.2]], [["matheson"]])
     assert match_words(neighbours(only_typo, nearest, {"password"}, 1), {"password"}) is None
 
 
@@ -97,21 +86,6 @@ def test_a_misspelt_word_is_passed_over_for_the_next_least_matched():
 )
 def test_misspellings_of_policy_or_common_words(word, policy, expected):
     assert misspells(word, [policy, common_words()]) is expected
-
-
-def test_expansion_gives_the_policy_words_closest_to_question_words_it_never_uses():
-    words = ("will", "the", "cops", "get", "my", "information", "within", "hours", "law")
-    embedded = Embedded(np.eye(9)[0], words, np.eye(9))
-    nearest, seen = _looked_up(
-        [[0.54, 0.30], [0.63, 0.62], [0.70, 0.20], [0.50, 0.45]],
-        [["enforcement", "law"], ["obtaining", "enforcement"], ["time", "year"], ["immediately", "time"]],
-    )
-    found = neighbours(embedded, nearest, {"law"}, 2)
-    # Looked up: not stopwords, not "information" (generic), not "law" (the policy uses it).
-    assert seen == [([2, 3, 6, 7], 2)] and found.words == ("cops", "get", "within", "hours")
-    assert expansion(found, neighbours=2, threshold=0.41, skip={"within", "hours"}) == ("enforcement", "obtaining")
-    assert expansion(found, neighbours=1, threshold=0.41) == ("enforcement", "obtaining", "time", "immediately")
-    assert expansion(found, neighbours=0, threshold=0.41) == ()
 
 
 def _tiny_qa(segments, embedder, **changes):
@@ -207,26 +181,3 @@ def test_word_check_on_the_shipped_policy(real_qa, question, covered, word):
         assert answer.reason == ""
     else:
         assert f"never mentions “{word}”" in answer.reason
-
-
-# Reference answers: colloquial words found through the policy's own ones (question, that word, the clause).
-EXPANDED = [
-    ("Do the police get my details?", "enforcement", "C.3"),  # "law enforcement agencies"
-    ("Can a kid sign up?", "minors", "F.p1"),  # "not targeted to minors"
-    ("Can I fix mistakes in my profile?", "correction", "D.p1"),  # "request correction of the information"
-]
-
-
-@pytest.mark.model
-@pytest.mark.parametrize(("question", "word", "clause_id"), EXPANDED)
-def test_the_lexical_search_also_looks_for_the_policys_own_words(real_qa, question, word, clause_id):
-    answer = real_qa.ask(question, k=3)
-    assert word in answer.expansion
-    assert answer.hits[0].clause_id == clause_id
-
-
-@pytest.mark.model
-def test_words_that_ask_for_an_amount_are_not_expanded(real_qa):
-    answer = real_qa.ask("How much does a Gold Supplier membership cost per year?", k=3)
-    assert not {"fee", "fees", "charge"} & set(answer.expansion)
-    assert not answer.covered and answer.reason == "None of the closest clauses states an amount or a fee."

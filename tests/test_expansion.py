@@ -1,0 +1,86 @@
+"""The query expansion (qa/expansion.py): which policy words join the BM25 query, and reference answers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qa.answer import PolicyQA
+from qa.expansion import expand, one_per_stem, query_words
+from qa.types import Expanded
+from qa.words import Embedded, neighbours
+from tests.conftest import looked_up
+
+WORDS = ("will", "the", "cops", "get", "my", "information", "within", "hours", "law")
+
+
+def _found(scores, nearest, policy=frozenset({"law"})):
+    embedded = Embedded(np.eye(len(WORDS))[0], WORDS, np.eye(len(WORDS)))
+    nearest_words, seen = looked_up(scores, nearest)
+    return neighbours(embedded, nearest_words, policy, 2), seen
+
+
+def test_each_question_word_the_policy_never_uses_gets_its_close_policy_words():
+    found, seen = _found(
+        [[0.54, 0.30], [0.63, 0.62], [0.70, 0.20], [0.50, 0.45]],
+        [["enforcement", "law"], ["obtaining", "available"], ["time", "year"], ["immediately", "time"]],
+    )
+    # Looked up once: not stopwords, not "information" (generic), not "law" (the policy uses it).
+    assert seen == [([2, 3, 6, 7], 2)] and found.words == ("cops", "get", "within", "hours")
+    expanded = expand(found, {"law"}, per_word=2, threshold=0.41, skip={"within", "hours"})
+    assert expanded == (Expanded("cops", ("enforcement",)), Expanded("get", ("obtaining", "available")))
+    one = expand(found, {"law"}, per_word=1, threshold=0.41)
+    assert [item.policy_words for item in one] == [("enforcement",), ("obtaining",), ("time",), ("immediately",)]
+    assert expand(found, {"law"}, per_word=0, threshold=0.41) == ()
+
+
+def test_the_threshold_compares_what_it_shows_and_each_stem_counts_once():
+    found, _ = _found(
+        [[np.float32(0.4107), 0.40], [0.9, 0.8], [0.1, 0.1], [0.1, 0.1]],
+        [["enforcement", "law"], ["minors", "minor"], ["a", "b"], ["c", "d"]],
+    )
+    expanded = expand(found, set(), per_word=2, threshold=0.4107)  # float32(0.4107) < 0.4107 as a float
+    assert expanded == (Expanded("cops", ("enforcement",)), Expanded("get", ("minors",)))
+
+
+def test_a_misspelling_brings_the_policy_word_first_and_stopwords_never():
+    embedded = Embedded(np.eye(3)[0], ("is", "pasword", "thier", "safe"), np.eye(4))
+    nearest_words, _ = looked_up([[0.35], [0.2], [0.67]], [["account"], ["account"], ["risk"]])
+    found = neighbours(embedded, nearest_words, {"password", "their", "risk"}, 1)
+    expanded = expand(found, {"password", "their", "risk"}, per_word=1, threshold=0.41)
+    assert expanded == (Expanded("pasword", ("password",)), Expanded("safe", ("risk",)))
+
+
+def test_the_query_gets_each_added_stem_once_and_none_of_the_questions_own():
+    expanded = [Expanded("kid", ("minors",)), Expanded("child", ("minor",)), Expanded("info", ("information",))]
+    assert query_words("Can my kid give you information?", expanded) == ["minors"]
+    assert one_per_stem([]) == []
+
+
+# Reference answers on the shipped policy: colloquial words found through the policy's own ones
+# (question, the question word, the policy word it brings, the clauses that answer it). Without the
+# expansion each question's first hit is another clause (A.4, G.p2 and B.8).
+EXPANDED = [
+    ("Do the police get my details?", "police", "enforcement", {"C.3"}),  # "law enforcement agencies"
+    ("Can a kid sign up?", "kid", "minors", {"F.p1"}),  # "not targeted to minors"
+    ("Can I fix mistakes in my profile?", "mistakes", "correction", {"D.p1", "D.p2"}),  # "request correction"
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "word", "policy_word", "answers"), EXPANDED)
+def test_the_lexical_search_also_looks_for_the_policys_own_words(real_qa, question, word, policy_word, answers):
+    answer = real_qa.ask(question, k=3)
+    assert policy_word in dict((item.word, item.policy_words) for item in answer.expansion)[word]
+    assert answer.hits[0].clause_id in answers
+    plain = PolicyQA.over(real_qa.store, real_qa.embedder, replace(real_qa.settings, expand_neighbours=0))
+    assert plain.ask(question, k=3).hits[0].clause_id not in answers
+
+
+@pytest.mark.model
+def test_words_that_ask_for_an_amount_are_not_expanded(real_qa):
+    answer = real_qa.ask("How much does a Gold Supplier membership cost per year?", k=3)
+    assert "cost" not in {item.word for item in answer.expansion}
+    assert not answer.covered and answer.reason == "None of the closest clauses states an amount or a fee."
