@@ -33,14 +33,11 @@ def best_per_group(scores: np.ndarray, groups: np.ndarray, n_groups: int) -> tup
     """
     best = np.full(n_groups, -np.inf)
     argbest = np.full(n_groups, -1, dtype=np.int64)
-    # Visit rows from best to worst so the first write per group is its max.
+    # Rows from best to worst (ties: lower row first); each group's first row in that order is its max.
     order = np.lexsort((np.arange(len(scores)), -scores))
-    seen = np.zeros(n_groups, dtype=bool)
-    for row in order:
-        group = groups[row]
-        if not seen[group]:
-            seen[group] = True
-            best[group], argbest[group] = scores[row], row
+    present, first = np.unique(groups[order], return_index=True)
+    argbest[present] = order[first]
+    best[present] = scores[order[first]]
     return best, argbest
 
 
