@@ -216,8 +216,9 @@ class PolicyQA:
         order = top_k(ranking.fused, max(k, depth))  # one ranking for the hits and the asked-for check
         hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order[:k], 1))
         coverage = self._coverage(ranking)
-        covered, reason = self._covered(question, coverage, [int(c) for c in order[:depth]] if depth > 0 else [])
-        return Answer(question, covered, hits, reason, coverage, ranking.expansion)
+        best = [int(c) for c in order[:depth]] if depth > 0 else []
+        covered, reason = self._covered(ranking.corrected or question, coverage, best)
+        return Answer(question, covered, hits, reason, coverage, ranking.expansion, ranking.corrected)
 
     def _covered(self, question: str, coverage: Coverage, best: list[int]) -> tuple[bool, str]:
         """Whether the policy covers `question`, and why not when that is known: the word check,

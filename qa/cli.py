@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from qa.errors import InvalidQuestion, PolicyError, QAError
 from qa.library import check_policy_file, list_policies, remove_policy, settings_for
-from qa.render import NOT_COVERED, expansion_text
+from qa.render import NOT_COVERED, corrected_text, expansion_text
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -53,6 +53,8 @@ class _Parser(argparse.ArgumentParser):
 def format_answer(answer: Answer, *, width: int = 100) -> str:
     """A readable, plain-text rendering of an answer with its citations."""
     lines = [f"Q: {answer.question}"]
+    if answer.corrected:
+        lines.append(corrected_text(answer.corrected))
     if not answer.covered:
         lines.append(" ".join(filter(None, [NOT_COVERED, answer.reason, "The closest clauses are:"])))
     for hit in answer.hits:

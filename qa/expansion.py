@@ -1,20 +1,47 @@
-"""Query expansion: the policy's own words for the question's words it never uses.
+"""Query rewriting: misspellings corrected, and the policy's own words for the question's words it never uses.
 
 "Will the cops get my info?" never says "law enforcement", and the policy never says "cops",
 so BM25 cannot connect them. The word look-up of `qa.words` (contextual token vectors, from
 the one model run per question) gives each question word the policy never uses its nearest
 policy word occurrences; those at least `Settings.expand_threshold` similar (the word check's
 threshold: a policy word that close is the question word's match) join the BM25 query, one per
-stem. A misspelling of a policy word ("pasword") brings that word. Pure: no model, no index.
+stem. A misspelling of a policy word ("pasword") brings that word. Before any of that, `corrected`
+spells the question's unambiguous misspellings right ("Do you use cookeis?"), so that the question
+can be embedded again as meant. Pure: no model, no index.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 
 from qa.lexical import tokenize
 from qa.types import Expanded
-from qa.words import Neighbours, rounded, spelt_as
+from qa.words import Neighbours, common_words, rounded, spelt_as
+
+
+def corrected(question: str, found: Neighbours, policy_words: Collection[str]) -> str | None:
+    """`question` with each of `found`'s words (the ones the policy never uses) that misspells exactly
+    one policy word, or else exactly one common English word, spelt as that word (`spelt_as`); None
+    when there is nothing to correct.
+
+    >>> import numpy as np
+    >>> found = Neighbours(("cookeis", "fingerprints"), (), np.zeros((2, 1)))
+    >>> corrected("Do you use Cookeis, or fingerprints?", found, {"cookies", "use"})
+    'Do you use cookies, or fingerprints?'
+    >>> corrected("Do you collect fingerprints?", Neighbours(("fingerprints",), (), np.zeros((1, 1))), set()) is None
+    True
+    """
+    fixes = {}
+    for word in found.words:
+        candidates = spelt_as(word, policy_words) or spelt_as(word, common_words())
+        if len(candidates) == 1:
+            fixes[word] = candidates[0]
+    if not fixes:
+        return None
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, fixes)) + r")\b", re.IGNORECASE)
+    fixed = pattern.sub(lambda match: fixes[match.group(0).lower()], question)
+    return fixed if fixed != question else None
 
 
 def one_per_stem(words: Sequence[str], taken: Collection[str] = ()) -> list[str]:

@@ -241,14 +241,25 @@ def expansion_text(expansion: Sequence[Expanded]) -> str:
     return "Also searched for the policy’s own words: " + "; ".join(parts) + "."
 
 
+def corrected_text(corrected: str) -> str:
+    """The note on a question that was searched with its misspellings corrected.
+
+    >>> corrected_text("Do you use cookies?")
+    'Searched as “Do you use cookies?” (spelling corrected).'
+    """
+    return f"Searched as “{corrected}” (spelling corrected)."
+
+
 def answer_html(answer: Answer, *, policy: Policy) -> str:
     """An answer as one HTML fragment (no blank lines, so Markdown leaves it alone).
 
     Covered: the hits best first. Not covered: a banner, then the closest clauses
-    marked as such. Then the words the search added (`Answer.expansion`), if any, and
-    a collapsible plain-text copy of the answer.
+    marked as such. A corrected question (`Answer.corrected`) is noted first, the words the
+    search added (`Answer.expansion`) after the clauses; last, a collapsible plain-text copy.
     """
     parts = ['<div class="pqa-answer">']
+    if answer.corrected:
+        parts.append(f'<p class="pqa-expansion">{escape(corrected_text(answer.corrected))}</p>')
     if not answer.covered:
         parts.append(
             f'<p class="pqa-banner" role="status"><strong>{NOT_COVERED}</strong> '

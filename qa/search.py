@@ -25,7 +25,7 @@ import numpy as np
 from qa.adapter import QueryAdapter
 from qa.asked_for import cue_words
 from qa.embed import Embedder
-from qa.expansion import expand, query_words
+from qa.expansion import corrected, expand, query_words
 from qa.lexical import LexicalIndex
 from qa.retrieve import best_per_group, fuse, scatter_scores
 from qa.store import Store
@@ -42,7 +42,8 @@ class Ranking:
     question vector: the evidence for "the policy covers this"; per clause it is
     `parts["similarity"]`. `word_match` is the salient question word with the
     least similar policy word (None when the question has no salient word). `expansion` holds
-    the policy words the BM25 signals searched for besides the question's own.
+    the policy words the BM25 signals searched for besides the question's own. `corrected` is
+    the question as searched when its misspellings were corrected first (else empty).
     """
 
     fused: np.ndarray
@@ -51,6 +52,7 @@ class Ranking:
     coverage: float
     word_match: WordMatch | None = None
     expansion: tuple[Expanded, ...] = ()
+    corrected: str = ""
 
 
 def lexical_clause_text(title: str, text: str, gists: list[str]) -> str:
@@ -98,8 +100,15 @@ class Retriever:
         )
 
     def rank(self, question: str) -> Ranking:
-        """Scores of every clause for `question` (the only model call is one query embedding)."""
+        """Scores of every clause for `question`. The only model call is one query embedding, and a
+        second one of the corrected question when it misspells words (`qa.expansion.corrected`)."""
         embedded = self.embedder.embed_with_words([question])[0]
+        found = self.look_up(embedded)
+        fixed = corrected(question, found, self.policy_words)
+        if fixed is not None:
+            question = fixed
+            embedded = self.embedder.embed_with_words([question])[0]
+            found = self.look_up(embedded)
         plain = embedded.vector[None, :]
         query = self.adapter.apply(plain)[0] if self.adapter is not None else plain[0]
         n_rows, n_clauses = len(self.store.sentences), len(self.store.policy.clauses)
@@ -110,7 +119,6 @@ class Retriever:
         else:
             plain_rows = scatter_scores(*self.store.search(plain[0], n_rows)[::-1], n_rows)
         scores, positions = self.store.search_clauses(query, n_clauses)
-        found = self.look_up(embedded)
         expanded = expand(
             found,
             self.policy_words,
@@ -132,7 +140,7 @@ class Retriever:
         best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
         coverage = float(parts["similarity"].max())
         word_match = match_words(found, self.policy_words)
-        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, word_match, expanded)
+        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, word_match, expanded, fixed or "")
 
     def look_up(self, embedded: Embedded) -> Neighbours:
         """The nearest policy words of the embedded question's words the policy never uses (`qa.words`):

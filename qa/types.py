@@ -168,7 +168,9 @@ class Answer:
     are not similar enough" is known (for example: none of them states a time
     period); it is empty otherwise. `coverage` holds the scores the decision used.
     `expansion` holds the policy's own words that the lexical search added for question
-    words the policy never uses ("cops" -> "enforcement"; see `qa.expansion`).
+    words the policy never uses ("cops" -> "enforcement"; see `qa.expansion`). `corrected` is the
+    question as it was searched when its misspellings were corrected first ("Do you use cookeis?" ->
+    "Do you use cookies?"), else empty; `question` is always the question as asked.
     """
 
     question: str
@@ -177,6 +179,7 @@ class Answer:
     reason: str = ""
     coverage: Coverage | None = None
     expansion: tuple[Expanded, ...] = ()
+    corrected: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -184,6 +187,7 @@ class Answer:
             "covered": self.covered,
             "reason": self.reason,
             "coverage": None if self.coverage is None else self.coverage.to_json(),
+            "corrected": self.corrected,
             "expansion": {expanded.word: list(expanded.policy_words) for expanded in self.expansion},
             "hits": [hit.to_json() for hit in self.hits],
         }

@@ -96,8 +96,10 @@ def text_words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[^\W\d_]+", plain))
 
 
-def one_slip(word: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def one_slip(word: str) -> frozenset[str]:
     """Every string one typing slip from `word`: a letter dropped, added, changed, or two swapped.
+    Remembered: a question's unknown word is checked against several vocabularies.
 
     >>> sorted(w for w in one_slip("detials") if w in {"details", "dentals", "detail"})
     ['details']
@@ -107,7 +109,7 @@ def one_slip(word: str) -> set[str]:
     swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
     changed = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
     added = {a + c + b for a, b in splits for c in _LETTERS}
-    return (dropped | swapped | changed | added) - {word}
+    return frozenset((dropped | swapped | changed | added) - {word})
 
 
 def misspells(word: str, vocabularies: Sequence[Collection[str]]) -> bool:

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from qa.answer import PolicyQA
-from qa.expansion import expand, one_per_stem, query_words
+from qa.expansion import corrected, expand, one_per_stem, query_words
 from qa.types import Expanded
-from qa.words import Embedded, neighbours
+from qa.words import Embedded, Neighbours, neighbours
 from tests.conftest import looked_up
 
 WORDS = ("will", "the", "cops", "get", "my", "information", "within", "hours", "law")
@@ -57,6 +57,23 @@ def test_the_query_gets_each_added_stem_once_and_none_of_the_questions_own():
     expanded = [Expanded("kid", ("minors",)), Expanded("child", ("minor",)), Expanded("info", ("information",))]
     assert query_words("Can my kid give you information?", expanded) == ["minors"]
     assert one_per_stem([]) == []
+
+
+def test_only_an_unambiguous_misspelling_is_corrected():
+    found = Neighbours(("zates", "pasword", "fingerprints"), (), np.zeros((3, 1)))
+    # "zates" is one slip from both "dates" and "rates"; "fingerprints" is an English word.
+    fixed = corrected("Are ZATES and my Pasword kept, or fingerprints?", found, {"dates", "rates", "password"})
+    assert fixed == "Are ZATES and my password kept, or fingerprints?"
+    assert corrected("Is my password safe?", Neighbours((), (), np.zeros((0, 1))), {"password"}) is None
+
+
+@pytest.mark.model
+def test_a_misspelt_question_is_searched_as_meant(real_qa):
+    answer = real_qa.ask("Do you use cookeis?", k=3)
+    assert answer.question == "Do you use cookeis?" and answer.corrected == "Do you use cookies?"
+    right = real_qa.ask("Do you use cookies?", k=3)
+    assert answer.covered and [h.clause_id for h in answer.hits] == [h.clause_id for h in right.hits]
+    assert right.corrected == "" and answer.to_json()["corrected"] == "Do you use cookies?"
 
 
 # Reference answers on the shipped policy: colloquial words found through the policy's own ones

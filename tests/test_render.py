@@ -150,6 +150,13 @@ def test_words_the_search_added_are_noted_after_the_clauses_escaped(policy, c6):
     assert "pqa-expansion" not in render.answer_html(Answer("Who can see my bank details?", True, (c6,)), policy=policy)
 
 
+def test_a_corrected_question_is_noted_first_escaped(policy, c6):
+    answer = Answer("Do you use cookeis<b>?", True, (c6,), corrected="Do you use cookies<b>?")
+    shown = render.answer_html(answer, policy=policy)
+    assert "Searched as “Do you use cookies&lt;b&gt;?” (spelling corrected)." in shown
+    assert shown.index("Searched as") < shown.index("#clause-C.6")
+
+
 def test_answer_has_no_line_breaks_so_markdown_keeps_it_raw(policy):
     hit = make_hit(policy, "D.p3", "If you are a user from Mainland China")
     assert "\n" in hit.text
