@@ -40,7 +40,8 @@ def corrected(question: str, found: Neighbours, policy_words: Collection[str]) -
     if not fixes:
         return None
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, fixes)) + r")\b", re.IGNORECASE)
-    fixed = pattern.sub(lambda match: fixes[match.group(0).lower()], question)
+    # subtle: IGNORECASE also matches look-alikes ("ſ" for "s") whose lower case is no key: left as typed.
+    fixed = pattern.sub(lambda match: fixes.get(match.group(0).lower(), match.group(0)), question)
     return fixed if fixed != question else None
 
 
