@@ -17,12 +17,12 @@ from collections.abc import Collection, Sequence
 
 from qa.lexical import tokenize
 from qa.types import Expanded
-from qa.words import Neighbours, common_words, rounded, spelt_as
+from qa.words import Neighbours, rounded, spellings, spelt_as
 
 
 def corrected(question: str, found: Neighbours, policy_words: Collection[str]) -> str | None:
     """`question` with each of `found`'s words (the ones the policy never uses) that misspells exactly
-    one policy word, or else exactly one common English word, spelt as that word (`spelt_as`); None
+    one policy word, or else exactly one common English word, spelt as that word (`spellings`); None
     when there is nothing to correct.
 
     >>> import numpy as np
@@ -34,7 +34,7 @@ def corrected(question: str, found: Neighbours, policy_words: Collection[str]) -
     """
     fixes = {}
     for word in found.words:
-        candidates = spelt_as(word, policy_words) or spelt_as(word, common_words())
+        candidates = spellings(word, policy_words)
         if len(candidates) == 1:
             fixes[word] = candidates[0]
     if not fixes:

@@ -112,13 +112,14 @@ def one_slip(word: str) -> frozenset[str]:
     return frozenset((dropped | swapped | changed | added) - {word})
 
 
-def misspells(word: str, vocabularies: Sequence[Collection[str]]) -> bool:
-    """Whether `word` is no English word but one slip from a word of one of `vocabularies`.
+def spellings(word: str, policy_words: Collection[str]) -> list[str]:
+    """What `word` is a misspelling of: the policy words one slip away, or else the common English
+    words one slip away (`spelt_as`); empty when it is an English word or no such slip.
 
-    >>> misspells("pasword", [{"password"}]), misspells("password", [{"passwords"}]), misspells("fingerprints", [])
-    (True, False, False)
+    >>> spellings("pasword", {"password"}), spellings("detials", set()), spellings("fingerprints", set())
+    (['password'], ['details'], [])
     """
-    return any(spelt_as(word, vocabulary) for vocabulary in vocabularies)
+    return spelt_as(word, policy_words) or spelt_as(word, common_words())
 
 
 def spelt_as(word: str, vocabulary: Collection[str]) -> list[str]:
@@ -216,7 +217,7 @@ def least_matched(
 ) -> WordMatch | None:
     """The word whose best policy match is lowest (`best[i]`: its cosine with policy word `closest[i]`),
     passing over words `skip` rejects; None when no word is left. `skip` is asked about the
-    least-matched words first and only until one is kept (it may be slow: `misspells`).
+    least-matched words first and only until one is kept (it may be slow: `spellings`).
 
     >>> least_matched(["promos", "fingerprints"], np.array([0.64, 0.33]), ["promotions", "identification"])
     WordMatch(word='fingerprints', closest='identification', similarity=0.33)
@@ -264,10 +265,9 @@ def match_words(found: Neighbours, policy_words: Collection[str]) -> WordMatch |
     keep = [i for i, word in enumerate(found.words) if is_salient(word)]
     if not keep:
         return None
-    vocabularies = (policy_words, common_words())
     return least_matched(
         [found.words[i] for i in keep],
         found.scores[keep, 0],
         [found.nearest[i][0] for i in keep],
-        skip=lambda word: misspells(word, vocabularies),
+        skip=lambda word: bool(spellings(word, policy_words)),
     )
