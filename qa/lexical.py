@@ -14,6 +14,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+# English stopwords, and what contractions leave of their first word ("aren't" is read as "aren", "t").
 STOPWORDS = frozenset(
     """
     a about above after again all am an and any are as at be because been before being below between
@@ -23,6 +24,7 @@ STOPWORDS = frozenset(
     that the their theirs them then there these they this those through to too under until up very
     was we were what when where which while who whom why will with would you your yours yourself
     yourselves us may might must shall also etc
+    aren isn wasn weren don doesn didn hasn haven hadn won wouldn couldn shouldn mustn needn shan ain ll ve re
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 _WORD = re.compile(r"[a-z0-9]+")
