@@ -42,11 +42,26 @@ from qa.metrics import (
 )
 from qa.policyqa_file import load_policyqa
 from qa.report import Report, write_outputs
-from qa.settings import Settings
+from qa.settings import ROOT, Settings
 from qa.types import Answer, Policy
 
 KINDS = ("direct", "paraphrase", "unanswerable")
 NO_SECTION = "none"
+# The project's question sets about the shipped policy (README, "Question sets"). The development sets
+# train the adapter and choose the thresholds (bench/); the held-out sets only ever measure.
+EVAL_DIR = ROOT / "eval"
+DEVELOPMENT_SETS = (EVAL_DIR / "questions.jsonl", EVAL_DIR / "calibration.jsonl", EVAL_DIR / "unanswerable_extra.jsonl")
+HELDOUT_SETS = (EVAL_DIR / "heldout.jsonl", EVAL_DIR / "heldout2.jsonl")
+
+
+def held_out(paths: Sequence[Path]) -> list[Path]:
+    """Those of `paths` that are held-out sets (which must not train or choose anything).
+
+    >>> [p.name for p in held_out([Path("eval/questions.jsonl"), EVAL_DIR / "heldout2.jsonl"])]
+    ['heldout2.jsonl']
+    """
+    heldout = {path.resolve() for path in HELDOUT_SETS}
+    return [path for path in paths if path.resolve() in heldout]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from qa.benchmark import (
     rank_top,
 )
 from qa.errors import EvalInputError, PolicyError
-from qa.evaluate import ProgressLine, evaluate_questions, load_questions
+from qa.evaluate import DEVELOPMENT_SETS, HELDOUT_SETS, ProgressLine, evaluate_questions, load_questions
 from qa.metrics import (
     Outcome,
     aggregate,
@@ -45,7 +46,6 @@ from tests.conftest import DATA, SHIPPED_INDEX
 
 SLICE = DATA / "policyqa-slice.json"
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
-HELDOUT = ROOT / "eval" / "heldout.jsonl"
 REPORT_KEYS = {"set", "source", "settings", "metrics", "by_kind", "by_section", "missed", "timing", "definitions"}
 METRIC_KEYS = {"questions", "answerable", "hit@1", "hit@3", "hit@5", "mrr@10", "citation_accuracy"} | {
     "abstained_unanswerable",
@@ -209,12 +209,26 @@ def test_gold_question_set_meets_the_issue(policy):
     assert all(per_section[letter] >= 3 for letter in "ABCEG")
 
 
-def test_heldout_set_is_valid_and_apart_from_the_questions(policy):
-    heldout = load_questions(HELDOUT)
+def _plain(question: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", question.lower()))
+
+
+@pytest.mark.parametrize("path", HELDOUT_SETS, ids=lambda path: path.name)
+def test_heldout_sets_are_valid_and_apart_from_every_development_set(policy, path):
+    heldout = load_questions(path)
     known = {clause.id for clause in policy.clauses}
     assert {a for q in heldout for a in q.answers} <= known
-    texts = {q.question.lower() for q in load_questions(QUESTIONS)}
-    assert not texts & {q.question.lower() for q in heldout}
+    assert {q.kind for q in heldout} == {"direct", "paraphrase", "unanswerable"}
+    developed = {_plain(q.question) for development in DEVELOPMENT_SETS for q in load_questions(development)}
+    assert not developed & {_plain(q.question) for q in heldout}  # the same words, whatever the case or punctuation
+
+
+def test_development_sets_are_valid_and_distinct(policy):
+    questions = [q for path in DEVELOPMENT_SETS for q in load_questions(path)]
+    known = {clause.id for clause in policy.clauses}
+    assert {a for q in questions for a in q.answers} <= known
+    assert len({q.id for q in questions}) == len(questions)
+    assert len({_plain(q.question) for q in questions}) == len(questions)  # none counted twice
 
 
 @pytest.mark.parametrize(
