@@ -1,18 +1,17 @@
 """Cross-validated figures on the development questions (ranking and the covered decision).
 
     .venv/bin/python bench/cross_validate.py --policyqa PATH/TO/policyqa/dev.json \
-        [--questions eval/questions.jsonl] [--extra eval/unanswerable_extra.jsonl] [--folds 5] [--json]
+        [--questions eval/questions.jsonl eval/calibration.jsonl eval/unanswerable_extra.jsonl] [--folds 5] [--json]
 
-Question i of the set (file order) is in fold i % folds. Each fold is answered by
+Question i of each file (file order) is in fold i % folds. Each fold is answered by
     - a query adapter trained the way bench/train_adapter.py trains the shipped one
       (every PolicyQA pair plus the other folds' answerable questions, x --repeat), and
-    - a covered threshold chosen by bench/tune_threshold.py's rule (at most --max-false
-      of the answerable questions uncovered, together with the word check at the shipped
-      `word_match_threshold`, which PolicyQA chose) on the other folds' questions only,
-so no figure below comes from a question that chose anything. Prints each fold and the
-pooled held-out figures, overall and by kind. `--extra` adds unanswerable questions to
-the folds the same way (they choose nothing: the threshold looks only at answerable ones).
-About 6 minutes on the busy 2-core machine. eval/heldout.jsonl is never read here.
+    - the two covered thresholds chosen by bench/tune_threshold.py's rule (at most --max-false
+      of the answerable questions marked, as many unanswerable ones caught as possible) on the
+      other folds' questions only, as that fold's adapter answers them,
+so no figure below comes from a question that chose anything. Prints each fold and the pooled
+held-out figures, overall, by kind and by file. About 4 minutes on the busy 2-core machine.
+The held-out sets (eval/heldout*.jsonl) are never read here.
 """
 
 from __future__ import annotations
@@ -24,16 +23,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.train_adapter import policyqa_groups  # noqa: E402
-from bench.tune_threshold import choose_threshold, word_similarity  # noqa: E402
+from bench.tune_threshold import choose_thresholds, gather  # noqa: E402
 from qa.adapter import QueryAdapter, train_query_adapter, training_group  # noqa: E402
 from qa.answer import PolicyQA, open_index  # noqa: E402
 from qa.embed import SentenceTransformerEmbedder  # noqa: E402
-from qa.evaluate import GoldQuestion, check_gold, load_questions  # noqa: E402
+from qa.evaluate import DEVELOPMENT_SETS, GoldQuestion, check_gold, held_out, load_questions  # noqa: E402
 from qa.metrics import CUTOFF, Metrics, Outcome, aggregate, aggregate_by, format_table  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -41,67 +38,66 @@ from qa.settings import Settings  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--policyqa", type=Path, required=True, help="PolicyQA file the adapters also train on")
-    parser.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
-    parser.add_argument("--extra", type=Path, help="more unanswerable questions (evaluated, never fitted)")
+    parser.add_argument("--questions", type=Path, nargs="+", default=list(DEVELOPMENT_SETS))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=10, help="weight of the project's questions, as in training")
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if held_out(args.questions):
+        parser.error("the held-out sets measure the system; cross-validate on the development sets")
     started = time.perf_counter()
     settings = Settings.from_env()
     embedder = SentenceTransformerEmbedder(settings.model)
     store = open_index(settings, embedder)
-    questions = list(load_questions(args.questions))
-    extra = list(load_questions(args.extra)) if args.extra else []
-    if any(q.answers for q in extra):
-        parser.error(f"{args.extra} must hold only unanswerable questions")
+    by_file = {path: list(load_questions(path)) for path in args.questions}
+    questions = [q for listed in by_file.values() for q in listed]
     check_gold(questions, store.policy)
-    fold_of = {q.id: i % args.folds for i, q in enumerate(questions)}
-    fold_of |= {q.id: i % args.folds for i, q in enumerate(extra)}
-    if len(fold_of) != len(questions) + len(extra):
-        parser.error("question ids must be distinct across --questions and --extra")
+    fold_of = {q.id: i % args.folds for listed in by_file.values() for i, q in enumerate(listed)}
+    source = {q.id: path.name for path, listed in by_file.items() for q in listed}
+    if len(fold_of) != len(questions):
+        parser.error("question ids must be distinct across the question files")
     position = {clause.id: i for i, clause in enumerate(store.policy.clauses)}
     groups = policyqa_groups(args.policyqa, embedder)
     vectors = embedder.embed_queries([q.question for q in questions])
-    plain = PolicyQA(store, embedder, settings)  # the coverage signal does not depend on the adapter
-    coverage = {q.id: plain.retriever.rank(q.question).coverage for q in questions}
-    unmatched = {q.id: word_similarity(plain, q.question) < settings.word_match_threshold for q in questions}
+    unthresholded = replace(settings, covered_threshold=0.0, word_match_threshold=0.0)
 
-    folds: list[tuple[float, Metrics]] = []
+    folds: list[tuple[tuple[float, float], Metrics]] = []
     outcomes: list[Outcome] = []
     for fold in range(args.folds):
-        train = [i for i, q in enumerate(questions) if fold_of[q.id] != fold and q.answers]
-        group = training_group(store, vectors[train], [[position[a] for a in questions[i].answers] for i in train])
+        train = [i for i, q in enumerate(questions) if fold_of[q.id] != fold]
+        answered = [i for i in train if questions[i].answers]
+        group = training_group(
+            store, vectors[answered], [[position[a] for a in questions[i].answers] for i in answered]
+        )
         matrix = train_query_adapter([*groups, group], repeats=[1] * len(groups) + [args.repeat])
         adapter = QueryAdapter(matrix, embedder.fingerprint, f"fold {fold + 1}/{args.folds}")
-        threshold = choose_threshold(
-            np.array([coverage[questions[i].id] for i in train]),
-            max_false=args.max_false,
-            already=np.array([unmatched[questions[i].id] for i in train]),
-        )
-        qa = PolicyQA(store, embedder, replace(settings, covered_threshold=threshold), adapter=adapter)
-        held = [q for q in [*questions, *extra] if fold_of[q.id] == fold]
-        rows = [_outcome(qa, q) for q in held]
+        evidence = gather(PolicyQA(store, embedder, unthresholded, adapter=adapter), [questions[i] for i in train])
+        word_threshold, covered_threshold = choose_thresholds(evidence, max_false=args.max_false)
+        chosen = replace(settings, covered_threshold=covered_threshold, word_match_threshold=word_threshold)
+        qa = PolicyQA(store, embedder, chosen, adapter=adapter)
+        rows = [_outcome(qa, q) for q in questions if fold_of[q.id] == fold]
         outcomes.extend(rows)
-        folds.append((threshold, aggregate(rows)))
+        folds.append(((word_threshold, covered_threshold), aggregate(rows)))
 
-    table = {f"fold {n} (t={threshold:.4f})": metrics for n, (threshold, metrics) in enumerate(folds, 1)}
-    pooled = {"pooled": aggregate(outcomes)} | aggregate_by(outcomes, lambda o: o.kind)
-    if extra:
-        extra_ids = {q.id for q in extra}
-        pooled["unanswerable, --questions"] = aggregate([o for o in outcomes if not o.gold and o.id not in extra_ids])
-        pooled["unanswerable, --extra"] = aggregate([o for o in outcomes if o.id in extra_ids])
+    table = {f"fold {n} (words {w:.4f}, cosine {c:.4f})": metrics for n, ((w, c), metrics) in enumerate(folds, 1)}
+    pooled = (
+        {"pooled": aggregate(outcomes)}
+        | aggregate_by(outcomes, lambda o: o.kind)
+        | aggregate_by(outcomes, lambda o: source[o.id])
+    )
     seconds = time.perf_counter() - started
     if args.json:
         report = {
-            "folds": [{"covered_threshold": t, "metrics": m.to_json()} for t, m in folds],
+            "folds": [
+                {"word_match_threshold": w, "covered_threshold": c, "metrics": m.to_json()} for (w, c), m in folds
+            ],
             "pooled": {name: m.to_json() for name, m in pooled.items()},
             "seconds": round(seconds, 1),
         }
         print(json.dumps(report, indent=2))
     else:
-        sets = f"{args.questions}" + (f" + {args.extra}" if args.extra else "")
+        sets = " + ".join(path.name for path in args.questions)
         print(f"{sets} in {args.folds} folds; adapters on {args.policyqa.name} + the other folds")
         print(format_table(table, label="held-out fold"))
         print(format_table(pooled, label="held-out, pooled"))

@@ -1,12 +1,12 @@
 """Train the query adapter shipped in models/ (a development step, not run by users).
 
     .venv/bin/python bench/train_adapter.py --policyqa PATH/TO/policyqa/dev.json \
-        --questions eval/questions.jsonl --out models/query-adapter.npy
+        [--questions eval/questions.jsonl eval/calibration.jsonl] --out models/query-adapter.npy
 
 Training data: every (policy, question) pair of the PolicyQA file (each policy
-indexed on its own by the project's pipeline) plus the project's development
-questions (eval/questions.jsonl, counted `--repeat` times). eval/heldout.jsonl
-is never used here: it measures the result. On PolicyQA itself the adapter is
+indexed on its own by the project's pipeline) plus the answerable development
+questions about the shipped policy (counted `--repeat` times). The held-out sets
+(eval/heldout*.jsonl) are never used here: they measure the result. On PolicyQA itself the adapter is
 measured by cross-validation over policies (`policyqa eval --policyqa`).
 """
 
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa.adapter import QueryAdapter, TrainingGroup, save_adapter, train_query_adapter, training_group  # noqa: E402
 from qa.answer import open_index  # noqa: E402
 from qa.embed import Embedder, SentenceTransformerEmbedder  # noqa: E402
-from qa.evaluate import load_questions  # noqa: E402
+from qa.evaluate import DEVELOPMENT_SETS, held_out, load_questions  # noqa: E402
 from qa.parse import policy_from_segments  # noqa: E402
 from qa.policyqa_file import load_policyqa  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -40,10 +40,10 @@ def policyqa_groups(path: Path, embedder: Embedder) -> list[TrainingGroup]:
     return groups
 
 
-def question_group(path: Path, settings: Settings, embedder: Embedder) -> TrainingGroup:
+def question_group(paths: list[Path], settings: Settings, embedder: Embedder) -> TrainingGroup:
     store = open_index(settings, embedder)
     position = {clause.id: i for i, clause in enumerate(store.policy.clauses)}
-    questions = [q for q in load_questions(path) if q.answers]
+    questions = [q for path in paths for q in load_questions(path) if q.answers]
     queries = embedder.embed_queries([q.question for q in questions])
     return training_group(store, queries, [[position[a] for a in q.answers] for q in questions])
 
@@ -51,18 +51,22 @@ def question_group(path: Path, settings: Settings, embedder: Embedder) -> Traini
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--policyqa", type=Path, required=True)
-    parser.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    answerable = [path for path in DEVELOPMENT_SETS if path.name != "unanswerable_extra.jsonl"]
+    parser.add_argument("--questions", type=Path, nargs="+", default=answerable)
     parser.add_argument("--repeat", type=int, default=10, help="weight of the project's questions")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("models/query-adapter.npy"))
     args = parser.parse_args()
+    if held_out(args.questions):
+        parser.error("the held-out sets measure the adapter; they must not train it")
     settings = Settings.from_env()
     embedder = SentenceTransformerEmbedder(settings.model)
     started = time.perf_counter()
     groups = policyqa_groups(args.policyqa, embedder) + [question_group(args.questions, settings, embedder)]
     repeats = [1] * (len(groups) - 1) + [args.repeat]
     matrix = train_query_adapter(groups, repeats=repeats, epochs=args.epochs)
-    trained_on = f"{args.policyqa.name} ({len(groups) - 1} policies) + {args.questions.name} x{args.repeat}"
+    names = " + ".join(path.name for path in args.questions)
+    trained_on = f"{args.policyqa.name} ({len(groups) - 1} policies) + {names} x{args.repeat}"
     save_adapter(QueryAdapter(matrix, embedder.fingerprint, trained_on), args.out)
     print(f"trained on {trained_on} in {time.perf_counter() - started:.0f} s -> {args.out}")
     return 0

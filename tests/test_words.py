@@ -178,6 +178,11 @@ REFERENCE = [
     ("Do you send promotional emails?", True, None),
     ("Who can see my bank detials?", True, None),  # a typing slip is not a new topic
     ("Is my pasword safe?", True, None),
+    ("Do you collect my precise GPS location from my phone?", False, "gps"),
+    # Everyday words the policy never uses, close enough to its own ("track", "advertised")
+    ("is ali snooping on my browsing?", True, None),
+    ("Will you spam me with promos?", True, None),
+    ("What do capitalised terms mean if they aren't defined here?", True, None),  # "aren" is no topic
 ]
 
 
