@@ -125,10 +125,10 @@ def unmentioned(word: str, closest: str) -> str:
     """Why a question whose `word` has no close match in the policy (`closest` is the nearest) is not covered.
 
     >>> unmentioned("fingerprints", "identification")
-    'The policy never mentions “fingerprints” or anything close to it (its closest word is “identification”).'
+    'The policy does not seem to mention “fingerprints” or anything close to it (its closest word is “identification”).'
     """
     nearest = f" (its closest word is “{closest}”)" if closest else ""
-    return f"The policy never mentions “{word}” or anything close to it{nearest}."
+    return f"The policy does not seem to mention “{word}” or anything close to it{nearest}."
 
 
 class PolicyQA:
