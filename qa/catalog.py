@@ -12,7 +12,6 @@ from pathlib import Path
 
 from qa.answer import PolicyQA, index_policy
 from qa.embed import Embedder, create_embedder
-from qa.errors import PolicyError
 from qa.library import (
     PolicyFile,
     PolicyInfo,
@@ -21,6 +20,7 @@ from qa.library import (
     default_name,
     import_policy,
     list_policies,
+    no_such_policy,
     remove_policy,
     source_of,
 )
@@ -49,8 +49,7 @@ class Catalog:
         if name != self.default and source_of(check_name(name), self.settings) is None:
             # subtle: also when `policyqa remove` took it out while this process had it loaded.
             self._loaded.pop(name, None)
-            known = ", ".join(info.name for info in self.policies())
-            raise PolicyError(f"no policy named {name!r} (it may have been removed); choose one of: {known}")
+            raise no_such_policy(name, self.settings, "it may have been removed; choose another")
         loaded = self._loaded.get(name)
         if loaded is not None:
             return loaded

@@ -82,9 +82,14 @@ def settings_for(name: str | None, settings: Settings) -> Settings:
         return settings
     source = source_of(check_name(name), settings)
     if source is None:
-        known = ", ".join(info.name for info in list_policies(settings)) or "none"
-        raise PolicyError(f"no policy named {name!r}; add it with: policyqa index FILE --name {name} (known: {known})")
+        raise no_such_policy(name, settings, f"add it with: policyqa index FILE --name {name}")
     return replace(settings, policy_path=source, index_dir=index_root(settings) / name)
+
+
+def no_such_policy(name: str, settings: Settings, advice: str) -> PolicyError:
+    """The error for a policy name the library does not hold: `advice`, and the names it does hold."""
+    known = ", ".join(info.name for info in list_policies(settings)) or "none"
+    return PolicyError(f"no policy named {name!r}; {advice} (known: {known})")
 
 
 @dataclass(frozen=True)
