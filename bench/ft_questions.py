@@ -6,9 +6,10 @@
 For each model the shipped policy is indexed into --index-root/<n> (torch backend, adapter
 off) and every question is asked for 10 hits. Prints Hit@k and MRR@10 overall and by kind,
 abstention at the shipped covered threshold and at a threshold cross-validated the way
-bench/cross_validate.py does (question i in fold i % 5; each fold's threshold chosen by
-bench/tune_threshold.py's rule on the other folds' answerable questions), and the median
-latency of `ask` (one thread, as shipped). eval/heldout.jsonl is never read here.
+session 5's bench/cross_validate.py did (question i in fold i % 5; each fold's similarity
+threshold chosen by `choose_threshold` on the other folds' answerable questions, the word check
+as shipped), and the median latency of `ask` (one thread, as shipped). A file holding held-out
+questions is refused.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.tune_threshold import choose_threshold  # noqa: E402
 from qa.answer import PolicyQA  # noqa: E402
-from qa.evaluate import evaluate_questions, load_questions  # noqa: E402
+from qa.evaluate import evaluate_questions, held_out, load_questions  # noqa: E402
 from qa.metrics import Outcome, aggregate, aggregate_by, format_table  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -40,6 +41,8 @@ def main() -> int:
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if held_out([args.questions]):
+        parser.error(f"{args.questions} holds held-out questions; use a development set")
     questions = load_questions(args.questions)
     report = {}
     for n, model in enumerate(args.model):

@@ -1,7 +1,7 @@
 """Train the query adapter shipped in models/ (a development step, not run by users).
 
     .venv/bin/python bench/train_adapter.py --policyqa PATH/TO/policyqa/dev.json \
-        [--questions eval/questions.jsonl eval/calibration.jsonl] --out models/query-adapter.npy
+        [--questions DEVELOPMENT SETS] --out models/query-adapter.npy
 
 Training data: every (policy, question) pair of the PolicyQA file (each policy
 indexed on its own by the project's pipeline) plus the answerable development
@@ -51,21 +51,21 @@ def question_group(paths: list[Path], settings: Settings, embedder: Embedder) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--policyqa", type=Path, required=True)
-    answerable = [path for path in DEVELOPMENT_SETS if path.name != "unanswerable_extra.jsonl"]
-    parser.add_argument("--questions", type=Path, nargs="+", default=answerable)
+    parser.add_argument("--questions", type=Path, nargs="+", default=list(DEVELOPMENT_SETS))
     parser.add_argument("--repeat", type=int, default=10, help="weight of the project's questions")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("models/query-adapter.npy"))
     args = parser.parse_args()
-    if held_out(args.questions):
-        parser.error("the held-out sets measure the adapter; they must not train it")
+    if held := held_out(args.questions):
+        names = ", ".join(map(str, held))
+        parser.error(f"held-out questions in {names}: they measure the adapter and must not train it")
     settings = Settings.from_env()
     embedder = SentenceTransformerEmbedder(settings.model)
     started = time.perf_counter()
     groups = policyqa_groups(args.policyqa, embedder) + [question_group(args.questions, settings, embedder)]
     repeats = [1] * (len(groups) - 1) + [args.repeat]
     matrix = train_query_adapter(groups, repeats=repeats, epochs=args.epochs)
-    names = " + ".join(path.name for path in args.questions)
+    names = " + ".join(path.name for path in args.questions if any(q.answers for q in load_questions(path)))
     trained_on = f"{args.policyqa.name} ({len(groups) - 1} policies) + {names} x{args.repeat}"
     save_adapter(QueryAdapter(matrix, embedder.fingerprint, trained_on), args.out)
     print(f"trained on {trained_on} in {time.perf_counter() - started:.0f} s -> {args.out}")

@@ -14,7 +14,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-# English stopwords, and what contractions leave of their first word ("aren't" is read as "aren", "t").
+# English stopwords, and the pieces contractions leave ("aren't" is read as "aren", "t"; "you'll" as "you", "ll").
 STOPWORDS = frozenset(
     """
     a about above after again all am an and any are as at be because been before being below between

@@ -52,7 +52,7 @@ class Settings:
     # The learned query adapter (qa/adapter.py, trained by bench/train_adapter.py).
     adapter_path: Path = ROOT / "models" / "query-adapter.npy"
     use_adapter: bool = True
-    # Fusion weights of the z-scored signals (qa/search.py), chosen by bench/tune.py.
+    # Fusion weights of the z-scored signals (qa/search.py), chosen on eval/questions.jsonl (README).
     weight_dense: float = 1.0
     weight_dense_clause: float = 1.0
     weight_lexical: float = 0.5

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,15 @@ from qa.benchmark import (
     rank_top,
 )
 from qa.errors import EvalInputError, PolicyError
-from qa.evaluate import DEVELOPMENT_SETS, HELDOUT_SETS, ProgressLine, evaluate_questions, load_questions
+from qa.evaluate import (
+    DEVELOPMENT_SETS,
+    HELDOUT_SETS,
+    ProgressLine,
+    evaluate_questions,
+    held_out,
+    load_questions,
+    plain_question,
+)
 from qa.metrics import (
     Outcome,
     aggregate,
@@ -209,18 +216,22 @@ def test_gold_question_set_meets_the_issue(policy):
     assert all(per_section[letter] >= 3 for letter in "ABCEG")
 
 
-def _plain(question: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", question.lower()))
-
-
 @pytest.mark.parametrize("path", HELDOUT_SETS, ids=lambda path: path.name)
 def test_heldout_sets_are_valid_and_apart_from_every_development_set(policy, path):
     heldout = load_questions(path)
     known = {clause.id for clause in policy.clauses}
     assert {a for q in heldout for a in q.answers} <= known
     assert {q.kind for q in heldout} == {"direct", "paraphrase", "unanswerable"}
-    developed = {_plain(q.question) for development in DEVELOPMENT_SETS for q in load_questions(development)}
-    assert not developed & {_plain(q.question) for q in heldout}  # the same words, whatever the case or punctuation
+    developed = {plain_question(q.question) for development in DEVELOPMENT_SETS for q in load_questions(development)}
+    assert not developed & {
+        plain_question(q.question) for q in heldout
+    }  # the same words, whatever the case or punctuation
+
+
+def test_a_copy_or_part_of_a_held_out_set_counts_as_held_out(tmp_path):
+    part = tmp_path / "part.jsonl"
+    part.write_text(HELDOUT_SETS[1].read_text(encoding="utf-8").splitlines()[3] + "\n", encoding="utf-8")
+    assert held_out([*DEVELOPMENT_SETS, part, *HELDOUT_SETS]) == [part, *HELDOUT_SETS]
 
 
 def test_development_sets_are_valid_and_distinct(policy):
@@ -228,7 +239,7 @@ def test_development_sets_are_valid_and_distinct(policy):
     known = {clause.id for clause in policy.clauses}
     assert {a for q in questions for a in q.answers} <= known
     assert len({q.id for q in questions}) == len(questions)
-    assert len({_plain(q.question) for q in questions}) == len(questions)  # none counted twice
+    assert len({plain_question(q.question) for q in questions}) == len(questions)  # none counted twice
 
 
 @pytest.mark.parametrize(
