@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.embed import SentenceTransformerEmbedder  # noqa: E402
+from qa.errors import EvalInputError  # noqa: E402
 from qa.evaluate import DEVELOPMENT_SETS, load_questions  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -31,9 +32,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-cosine", type=float, default=0.85)
     args = parser.parse_args()
-    embedder = SentenceTransformerEmbedder(Settings.from_env().model)
     development = [q for path in DEVELOPMENT_SETS for q in load_questions(path)]
-    heldout = load_questions(args.heldout)
+    try:
+        heldout = load_questions(args.heldout)
+    except EvalInputError as error:
+        parser.error(str(error))
+    embedder = SentenceTransformerEmbedder(Settings.from_env().model)
     similar = (
         embedder.embed_queries([q.question for q in heldout])
         @ embedder.embed_queries([q.question for q in development]).T

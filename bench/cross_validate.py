@@ -30,7 +30,7 @@ from bench.tune_threshold import choose_thresholds, gather_evidence  # noqa: E40
 from qa.adapter import QueryAdapter, train_query_adapter, training_group  # noqa: E402
 from qa.answer import PolicyQA, open_index  # noqa: E402
 from qa.embed import SentenceTransformerEmbedder  # noqa: E402
-from qa.evaluate import DEVELOPMENT_SETS, GoldQuestion, check_gold, held_out, load_questions  # noqa: E402
+from qa.evaluate import DEVELOPMENT_SETS, GoldQuestion, check_gold, development_problem, load_questions  # noqa: E402
 from qa.metrics import CUTOFF, Metrics, Outcome, aggregate, aggregate_by, format_table  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -44,9 +44,8 @@ def main() -> int:
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if held := held_out(args.questions):
-        names = ", ".join(map(str, held))
-        parser.error(f"held-out questions in {names}: cross-validate on the development sets only")
+    if problem := development_problem(args.questions, "train the folds’ adapters or choose their thresholds"):
+        parser.error(problem)
     started = time.perf_counter()
     settings = Settings.from_env()
     embedder = SentenceTransformerEmbedder(settings.model)

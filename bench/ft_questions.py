@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.tune_threshold import choose_threshold  # noqa: E402
 from qa.answer import PolicyQA  # noqa: E402
-from qa.evaluate import evaluate_questions, held_out, load_questions  # noqa: E402
+from qa.evaluate import development_problem, evaluate_questions, load_questions  # noqa: E402
 from qa.metrics import Outcome, aggregate, aggregate_by, format_table  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -41,8 +41,8 @@ def main() -> int:
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if held_out([args.questions]):
-        parser.error(f"{args.questions} holds held-out questions; use a development set")
+    if problem := development_problem([args.questions], "choose a threshold"):
+        parser.error(problem)
     questions = load_questions(args.questions)
     report = {}
     for n, model in enumerate(args.model):

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa.adapter import QueryAdapter, TrainingGroup, save_adapter, train_query_adapter, training_group  # noqa: E402
 from qa.answer import open_index  # noqa: E402
 from qa.embed import Embedder, SentenceTransformerEmbedder  # noqa: E402
-from qa.evaluate import DEVELOPMENT_SETS, held_out, load_questions  # noqa: E402
+from qa.evaluate import DEVELOPMENT_SETS, development_problem, load_questions  # noqa: E402
 from qa.parse import policy_from_segments  # noqa: E402
 from qa.policyqa_file import load_policyqa  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -56,9 +56,8 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("models/query-adapter.npy"))
     args = parser.parse_args()
-    if held := held_out(args.questions):
-        names = ", ".join(map(str, held))
-        parser.error(f"held-out questions in {names}: they measure the adapter and must not train it")
+    if problem := development_problem(args.questions, "train the adapter"):
+        parser.error(problem)
     settings = Settings.from_env()
     embedder = SentenceTransformerEmbedder(settings.model)
     started = time.perf_counter()

@@ -18,7 +18,7 @@ The query expansion shares the word threshold (`settings.WORD_MATCH`) and moves 
 that the asked-for check reads, so the evidence is gathered with the expansion at its current
 setting; when the chosen word threshold differs from it, write the values into qa/settings.py
 (one setting each, one place) and run again until they hold. About 3 minutes. No file holding a
-held-out question (`qa.evaluate.held_out`) is accepted.
+held-out question (`qa.evaluate.development_problem`) is accepted.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.answer import PolicyQA  # noqa: E402
-from qa.evaluate import GoldQuestion, held_out, load_questions  # noqa: E402
+from qa.evaluate import GoldQuestion, development_problem, load_questions  # noqa: E402
 from qa.metrics import CUTOFF  # noqa: E402
 from qa.parse import policy_from_segments  # noqa: E402
 from qa.policyqa_file import load_policyqa  # noqa: E402
@@ -139,9 +139,8 @@ def gather_evidence(qa: PolicyQA, questions: list[GoldQuestion]) -> Evidence:
         answer = unthresholded.ask(question.question, CUTOFF)
         assert answer.coverage is not None
         coverage.append(answer.coverage.similarity)
-        words.append(
-            1.0 if answer.coverage.word_similarity is None else answer.coverage.word_similarity
-        )  # as similarity_of
+        found = answer.coverage.word_similarity
+        words.append(1.0 if found is None else found)  # no salient word: 1.0, as `similarity_of`
         asked_for.append(not answer.covered)
     answerable = [bool(q.answers) for q in questions]
     return Evidence(np.array(coverage), np.array(words), np.array(asked_for), np.array(answerable))
@@ -166,9 +165,8 @@ def main() -> int:
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument("--policyqa", type=Path, help="also report what the word threshold marks there")
     args = parser.parse_args()
-    if held := held_out(args.questions):
-        names = ", ".join(map(str, held))
-        parser.error(f"held-out questions in {names}: they measure the thresholds and must not choose them")
+    if problem := development_problem(args.questions, "choose the thresholds"):
+        parser.error(problem)
     qa = PolicyQA.load()
     questions = [q for path in args.questions for q in load_questions(path)]
     if {bool(q.answers) for q in questions} != {True, False}:

@@ -71,6 +71,26 @@ def held_out(paths: Sequence[Path]) -> list[Path]:
     return [path for path in paths if any(plain_question(q.question) in heldout for q in load_questions(path))]
 
 
+def development_problem(paths: Sequence[Path], use: str) -> str | None:
+    """Why the question files `paths` cannot be used to `use` (train or choose something): one that
+    cannot be read as a question set, or one holding held-out questions (`held_out`); None when they can.
+
+    >>> development_problem([EVAL_DIR / "questions.jsonl"], "train the adapter") is None
+    True
+    >>> development_problem([HELDOUT_SETS[0]], "train the adapter")  # doctest: +ELLIPSIS
+    'held-out questions in .../heldout.jsonl: they measure the system and must not train the adapter'
+    >>> development_problem([Path("nope.jsonl")], "train the adapter")
+    'questions file nope.jsonl not found; pass a .jsonl file such as eval/questions.jsonl'
+    """
+    try:
+        held = held_out(paths)
+    except EvalInputError as error:
+        return str(error)
+    if held:
+        return f"held-out questions in {', '.join(map(str, held))}: they measure the system and must not {use}"
+    return None
+
+
 @dataclass(frozen=True)
 class GoldQuestion:
     """One line of a question set; `answers` are clause ids, empty when unanswerable."""
