@@ -222,10 +222,9 @@ def test_heldout_sets_are_valid_and_apart_from_every_development_set(policy, pat
     known = {clause.id for clause in policy.clauses}
     assert {a for q in heldout for a in q.answers} <= known
     assert {q.kind for q in heldout} == {"direct", "paraphrase", "unanswerable"}
+    # No question of a development set with the same words, whatever the case or punctuation.
     developed = {plain_question(q.question) for development in DEVELOPMENT_SETS for q in load_questions(development)}
-    assert not developed & {
-        plain_question(q.question) for q in heldout
-    }  # the same words, whatever the case or punctuation
+    assert not developed & {plain_question(q.question) for q in heldout}
 
 
 def test_a_copy_or_part_of_a_held_out_set_counts_as_held_out(tmp_path):
