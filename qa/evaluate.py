@@ -52,7 +52,7 @@ NO_SECTION = "none"
 # train the adapter and choose the thresholds (bench/); the held-out sets only ever measure.
 EVAL_DIR = ROOT / "eval"
 DEVELOPMENT_SETS = (EVAL_DIR / "questions.jsonl", EVAL_DIR / "calibration.jsonl", EVAL_DIR / "unanswerable_extra.jsonl")
-HELDOUT_SETS = (EVAL_DIR / "heldout.jsonl", EVAL_DIR / "heldout2.jsonl")
+HELDOUT_SETS = (EVAL_DIR / "heldout.jsonl", EVAL_DIR / "heldout2.jsonl", EVAL_DIR / "heldout3.jsonl")
 
 
 def plain_question(question: str) -> str:
