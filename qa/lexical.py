@@ -14,7 +14,9 @@ import bm25s
 import numpy as np
 import Stemmer
 
-# English stopwords, and the pieces contractions leave ("aren't" is read as "aren", "t"; "you'll" as "you", "ll").
+# English stopwords, the pieces contractions leave ("aren't" is read as "aren", "t"; "you'll" as "you", "ll"),
+# and the prepositions and conjunctions the usual list lacks: "per" in "cost per year" is not a topic to
+# search for (the expansion took it for "fee").
 STOPWORDS = frozenset(
     """
     a about above after again all am an and any are as at be because been before being below between
@@ -25,6 +27,7 @@ STOPWORDS = frozenset(
     was we were what when where which while who whom why will with would you your yours yourself
     yourselves us may might must shall also etc
     aren isn wasn weren don doesn didn hasn haven hadn won wouldn couldn shouldn mustn needn shan ain ll ve re
+    per via upon within without across among amongst onto toward towards whether unless though although since till versus
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 _WORD = re.compile(r"[a-z0-9]+")

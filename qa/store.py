@@ -36,7 +36,8 @@ from qa.types import Clause, Policy, Section, Sentence
 from qa.vector_index import build_vector_index, search_vectors
 from qa.words import is_content
 
-FORMAT_VERSION = 3
+# 4: the word index leaves out the prepositions and conjunctions added to `qa.lexical.STOPWORDS`.
+FORMAT_VERSION = 4
 FILES = ("index.faiss", "clauses.faiss", "sentences.jsonl", "clauses.jsonl", "policy.txt", "words.faiss", "words.txt")
 # How a build reports what it is doing: (fraction done from 0 to 1, what it is doing now).
 Progress = Callable[[float, str], None]
