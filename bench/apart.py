@@ -1,13 +1,13 @@
 """The held-out questions that no development question is close to, as a question file to evaluate.
 
-    .venv/bin/python bench/apart.py eval/heldout2.jsonl --out /tmp/apart.jsonl [--max-cosine 0.85]
+    .venv/bin/python bench/apart.py eval/heldout4.jsonl --out /tmp/apart.jsonl [--max-cosine 0.85]
     .venv/bin/policyqa eval /tmp/apart.jsonl
 
 Question sets written by different people still ask many of the same questions in nearly the same
 words ("Will you notify me if there's a data breach affecting my account?" / "... involving my
 information?"), and the adapter and the thresholds learnt from the development sets. A held-out
 question counts as apart when its cosine (the plain question vectors) to every development question
-(eval/questions.jsonl, eval/calibration.jsonl, eval/unanswerable_extra.jsonl) is below --max-cosine.
+(qa.evaluate.DEVELOPMENT_SETS) is below --max-cosine.
 Prints the questions left out, each with its nearest development question.
 """
 

@@ -1,7 +1,7 @@
 """Cross-validated figures on the development questions (ranking and the covered decision).
 
     .venv/bin/python bench/cross_validate.py --policyqa PATH/TO/policyqa/dev.json \
-        [--questions eval/questions.jsonl eval/calibration.jsonl eval/unanswerable_extra.jsonl] [--folds 5] [--json]
+        [--questions DEVELOPMENT SETS (default: qa.evaluate.DEVELOPMENT_SETS)] [--folds 5] [--json]
 
 Question i of each file (file order) is in fold i % folds. Each fold is answered by
     - a query adapter trained the way bench/train_adapter.py trains the shipped one

@@ -1,6 +1,6 @@
 """Choose the two "not covered" thresholds of `Settings` together, on the development questions.
 
-    .venv/bin/python bench/tune_threshold.py eval/questions.jsonl eval/calibration.jsonl \
+    .venv/bin/python bench/tune_threshold.py eval/questions.jsonl eval/calibration.jsonl eval/calibration2.jsonl \
         eval/unanswerable_extra.jsonl [--max-false 0.05] [--policyqa PATH/TO/policyqa/dev.json]
 
 `word_match_threshold` (the word check, qa/words.py) and `covered_threshold` (the cosine of the

@@ -51,8 +51,13 @@ NO_SECTION = "none"
 # The project's question sets about the shipped policy (README, "Question sets"). The development sets
 # train the adapter and choose the thresholds (bench/); the held-out sets only ever measure.
 EVAL_DIR = ROOT / "eval"
-DEVELOPMENT_SETS = (EVAL_DIR / "questions.jsonl", EVAL_DIR / "calibration.jsonl", EVAL_DIR / "unanswerable_extra.jsonl")
-HELDOUT_SETS = (EVAL_DIR / "heldout.jsonl", EVAL_DIR / "heldout2.jsonl", EVAL_DIR / "heldout3.jsonl")
+DEVELOPMENT_SETS = (
+    EVAL_DIR / "questions.jsonl",
+    EVAL_DIR / "calibration.jsonl",
+    EVAL_DIR / "calibration2.jsonl",
+    EVAL_DIR / "unanswerable_extra.jsonl",
+)
+HELDOUT_SETS = (EVAL_DIR / "heldout.jsonl", EVAL_DIR / "heldout3.jsonl", EVAL_DIR / "heldout4.jsonl")
 
 
 def plain_question(question: str) -> str:

@@ -80,7 +80,7 @@ def test_a_misspelt_question_is_searched_as_meant(real_qa):
 # (question, the question word, the policy word it brings, the clauses that answer it). Without the
 # expansion each question's first hit is another clause (A.4, G.p2 and B.8).
 EXPANDED = [
-    ("Do the police get my details?", "police", "enforcement", {"C.3"}),  # "law enforcement agencies"
+    ("Can the sheriff get my details?", "sheriff", "enforcement", {"C.3"}),  # "law enforcement agencies"
     ("Can a kid sign up?", "kid", "minors", {"F.p1"}),  # "not targeted to minors"
     ("Can I fix mistakes in my profile?", "mistakes", "correction", {"D.p1", "D.p2"}),  # "request correction"
 ]
