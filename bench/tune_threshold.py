@@ -1,7 +1,7 @@
 """Choose the two "not covered" thresholds of `Settings` together, on the development questions.
 
-    .venv/bin/python bench/tune_threshold.py eval/questions.jsonl eval/calibration.jsonl eval/calibration2.jsonl \
-        eval/unanswerable_extra.jsonl [--max-false 0.05] [--policyqa PATH/TO/policyqa/dev.json]
+    .venv/bin/python bench/tune_threshold.py [DEVELOPMENT SETS (default: qa.evaluate.DEVELOPMENT_SETS)] \
+        [--max-false 0.05] [--policyqa PATH/TO/policyqa/dev.json]
 
 `word_match_threshold` (the word check, qa/words.py) and `covered_threshold` (the cosine of the
 closest sentence) are chosen as one pair (`choose_thresholds`): for each word threshold, the
@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.answer import PolicyQA  # noqa: E402
-from qa.evaluate import GoldQuestion, development_problem, load_questions  # noqa: E402
+from qa.evaluate import DEVELOPMENT_SETS, GoldQuestion, development_problem, load_questions  # noqa: E402
 from qa.metrics import CUTOFF  # noqa: E402
 from qa.parse import policy_from_segments  # noqa: E402
 from qa.policyqa_file import load_policyqa  # noqa: E402
@@ -161,7 +161,9 @@ def policyqa_word_similarities(path: Path, qa: PolicyQA) -> np.ndarray:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("questions", type=Path, nargs="+", help="development question files")
+    parser.add_argument(
+        "questions", type=Path, nargs="*", default=list(DEVELOPMENT_SETS), help="development question files"
+    )
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument("--policyqa", type=Path, help="also report what the word threshold marks there")
     args = parser.parse_args()

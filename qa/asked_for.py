@@ -61,7 +61,7 @@ PERIOD = AskedFor(
     missing="None of the closest clauses states a time period.",
     cues=frozenset(
         (  # noqa: SIM905 - a word list reads best as text
-            "long soon quickly many within second seconds minute minutes hour hours day days week weeks month months "
+            "long soon quickly many second seconds minute minutes hour hours day days week weeks month months "
             "year years business calendar working"
         ).split()
     ),

@@ -27,7 +27,8 @@ STOPWORDS = frozenset(
     was we were what when where which while who whom why will with would you your yours yourself
     yourselves us may might must shall also etc
     aren isn wasn weren don doesn didn hasn haven hadn won wouldn couldn shouldn mustn needn shan ain ll ve re
-    per via upon within without across among amongst onto toward towards whether unless though although since till versus
+    per via upon within without across among amongst onto toward towards
+    whether unless though although since till versus
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 _WORD = re.compile(r"[a-z0-9]+")

@@ -227,6 +227,15 @@ def test_heldout_sets_are_valid_and_apart_from_every_development_set(policy, pat
     assert not developed & {plain_question(q.question) for q in heldout}
 
 
+def test_no_two_question_sets_share_a_question():
+    seen: dict[str, str] = {}
+    for path in (*DEVELOPMENT_SETS, *HELDOUT_SETS):
+        for question in load_questions(path):
+            key = plain_question(question.question)
+            assert key not in seen, f"{path.name} {question.id} repeats {seen.get(key)}"
+            seen[key] = f"{path.name} {question.id}"
+
+
 def test_a_copy_or_part_of_a_held_out_set_counts_as_held_out(tmp_path):
     part = tmp_path / "part.jsonl"
     part.write_text(HELDOUT_SETS[1].read_text(encoding="utf-8").splitlines()[3] + "\n", encoding="utf-8")

@@ -15,6 +15,7 @@ from qa.lexical import LexicalIndex, tokenize
         ("COOKIES, cookie; Cookie!", ["cooki", "cooki", "cooki"]),
         ("", []),
         ("the of and", []),
+        ("cost per year, via email, within days", ["cost", "year", "email", "day"]),  # function words
         ("Données personnelles 日本", ["donn", "es", "personnell"]),
     ],
 )
