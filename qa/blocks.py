@@ -28,12 +28,14 @@ _ABBREVIATIONS = frozenset(
 @dataclass(frozen=True)
 class Block:
     """One paragraph-like element: its lines (split at `<br>`), whether it is all bold,
-    its heading level (1-6; 0 for a paragraph) and whether it is a list item."""
+    its heading level (1-6; 0 for a paragraph), whether it is a list item and, for an item,
+    how deeply its list is nested (0 for a top-level list)."""
 
     lines: tuple[str, ...]
     bold: bool = False
     level: int = 0
     item: bool = False
+    depth: int = 0
 
     @property
     def text(self) -> str:
@@ -96,6 +98,24 @@ def group_lines(lines: tuple[str, ...]) -> list[str]:
             groups.append([line])
             absorbing = line.endswith(":")
     return ["\n".join(group) for group in groups]
+
+
+def nest_items(blocks: list[Block]) -> list[Block]:
+    """A nested list item joins the item before it, one line each: a sub-point belongs to its point,
+    not to the next point.
+
+    [I("You may ask for a copy."), I("It is free.", depth=1), I("You may ask us to delete it.")]
+    -> [I("You may ask for a copy.\nIt is free."), I("You may ask us to delete it.")]
+    """
+    out: list[Block] = []
+    for block in blocks:
+        previous = out[-1] if out else None
+        if block.item and block.depth > 0 and previous is not None and previous.item:
+            joined = "\n".join(previous.lines + block.lines)
+            out[-1] = Block((joined,), previous.bold and block.bold, 0, True, previous.depth)
+        else:
+            out.append(block)
+    return out
 
 
 def merge_short_items(blocks: list[Block], *, max_words: int = 8) -> list[Block]:

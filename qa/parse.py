@@ -17,7 +17,7 @@ import io
 import re
 from pathlib import Path
 
-from qa.blocks import Block, group_lines, is_chrome, merge_short_items, title_case
+from qa.blocks import Block, group_lines, is_chrome, merge_short_items, nest_items, title_case
 from qa.errors import PolicyError
 from qa.read_html import read_html
 from qa.read_text import read_markdown, read_plain_text
@@ -25,8 +25,9 @@ from qa.types import Clause, Policy, Section
 
 # Part of every store's manifest: bump it when parsing or sentence splitting gives other clauses or
 # sentences for the same document, so stores built before are rebuilt (2: readers and numbering of
-# other policies' HTML and Markdown reworked; 3: abbreviations in all-caps headings kept, "CCTV" not "Cctv").
-PARSER_VERSION = 3
+# other policies' HTML and Markdown reworked; 3: abbreviations in all-caps headings kept, "CCTV" not "Cctv";
+# 4: a nested list item joins its parent item).
+PARSER_VERSION = 4
 _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(\S.*)$", re.DOTALL)
 # "3.1 We sell ..." in section 3: the section's own number, then the clause's; the text starts a sentence.
 _SUBNUMBERED = re.compile(r"^([0-9A-Za-z]{1,6})\.(\d{1,2})[.)]?\s+([A-Z\"“(].*)$", re.DOTALL)
@@ -149,7 +150,7 @@ def _trimmed(blocks: list[Block]) -> tuple[list[Block], str | None]:
 def parse_blocks(blocks: list[Block], *, title: str = "Privacy Policy") -> Policy:
     """Build the policy from a reader's blocks (see the module docstring)."""
     kept, updated = _trimmed(blocks)
-    kept = merge_short_items(kept)
+    kept = merge_short_items(nest_items(kept))
     builder = _Builder()
     for position, block in enumerate(kept):
         heading = heading_of(block)

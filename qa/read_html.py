@@ -178,7 +178,9 @@ class _BlockParser(HTMLParser):
             if self._number is not None and lines and not _OWN_NUMBER.match(lines[0]):
                 lines[0] = f"{self._number}. {lines[0]}"
             if lines and (self._outside_link or level):  # a block of in-page links only is navigation
-                block = Block(tuple(lines), bold=not self._plain_text, level=level, item=self._tag == "li")
+                item = self._tag == "li"
+                depth = max(0, len(self._lists) - 1) if item else 0
+                block = Block(tuple(lines), bold=not self._plain_text, level=level, item=item, depth=depth)
                 if self._tag in ("td", "th") and self._tables:
                     self._tables[-1]["row"].append((self._tag, block.text))
                 elif self._tag == "dt":

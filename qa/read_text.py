@@ -50,11 +50,19 @@ def _paragraphs(text: str) -> list[list[str]]:
     return runs
 
 
+def _indent(line: str) -> int:
+    """The columns of a line's leading whitespace, a tab as 4."""
+    return len(line) - len(line.lstrip()) + 3 * (line[: len(line) - len(line.lstrip())].count("\t"))
+
+
 def read_markdown(text: str) -> list[Block]:
-    """Blocks of a Markdown document, in order."""
+    """Blocks of a Markdown document, in order; an item indented under another is nested (`Block.depth`)."""
     blocks: list[Block] = []
+    indents: list[int] = []  # the indentation of each open list level, outermost first
     for run in _paragraphs(text):
         first = run[0]
+        if not _ITEM.match(first):
+            indents = []
         atx = _ATX.match(first)
         if atx and len(run) == 1:
             blocks.append(Block((_inline(atx.group(2)),), level=len(atx.group(1))))
@@ -65,8 +73,13 @@ def read_markdown(text: str) -> list[Block]:
         elif len(run) == 1 and _TOC_ITEM.match(first):
             continue  # a table of contents: in-page links only
         elif _ITEM.match(first):
+            indent = _indent(first)
+            while indents and indents[-1] > indent:
+                indents.pop()
+            if not indents or indents[-1] < indent:
+                indents.append(indent)
             body = _BULLET.sub("", first) if _BULLET.match(first) else first.strip()
-            blocks.append(Block((_inline(" ".join([body, *run[1:]])),), item=True))
+            blocks.append(Block((_inline(" ".join([body, *run[1:]])),), item=True, depth=len(indents) - 1))
         else:
             blocks.append(Block((_inline(" ".join(run)),)))
     return [b for b in blocks if b.lines[0]]

@@ -150,6 +150,33 @@ def test_html_ordered_list_items_are_numbered_clauses():
     assert [c.id for c in policy.clauses if c.section == "1"] == ["1.1", "1.2", "1.3"]
 
 
+NESTED_MARKDOWN = """# Acme Privacy Policy
+
+## 4. Your rights
+
+- You may ask for a copy of the data we hold about you.
+  - Copies are free once a year.
+  - Further copies cost 5 EUR.
+- You may ask us to delete your data.
+"""
+NESTED_HTML = """<h1>Acme Privacy Policy</h1><h2>4. Your rights</h2>
+<p>You have these rights over the personal data we hold about you:</p>
+<ul><li>You may ask for a copy of the data we hold about you.
+<ul><li>Copies are free once a year.</li><li>Further copies cost 5 EUR.</li></ul></li>
+<li>You may ask us to delete your data.</li></ul>"""
+
+
+@pytest.mark.parametrize(("text", "kind"), [(NESTED_MARKDOWN, "markdown"), (NESTED_HTML, "html")])
+def test_a_nested_list_item_belongs_to_its_parent_item_not_to_the_next_one(text, kind):
+    clauses = parse_document(text, kind).clauses
+    texts = [c.text for c in clauses if c.text.startswith("You may")]
+    assert texts == [
+        "You may ask for a copy of the data we hold about you.\nCopies are free once a year.\n"
+        "Further copies cost 5 EUR.",
+        "You may ask us to delete your data.",
+    ]
+
+
 def test_html_definition_lists_and_heading_permalinks():
     policy = load_policy(DOCS / "tinkerbox.html")
     assert policy.sections[1].title == "Definitions 📖"  # the "#" permalink dropped
