@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa.adapter import QueryAdapter, TrainingGroup, save_adapter, train_query_adapter, training_group  # noqa: E402
 from qa.answer import open_index  # noqa: E402
 from qa.embed import Embedder, SentenceTransformerEmbedder  # noqa: E402
-from qa.evaluate import DEVELOPMENT_SETS, development_problem, load_questions  # noqa: E402
+from qa.evaluate import DEVELOPMENT_SETS, GoldQuestion, development_problem, load_questions  # noqa: E402
 from qa.parse import policy_from_segments  # noqa: E402
 from qa.policyqa_file import load_policyqa  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -40,10 +40,10 @@ def policyqa_groups(path: Path, embedder: Embedder) -> list[TrainingGroup]:
     return groups
 
 
-def question_group(paths: list[Path], settings: Settings, embedder: Embedder) -> TrainingGroup:
+def question_group(questions: list[GoldQuestion], settings: Settings, embedder: Embedder) -> TrainingGroup:
+    """The answerable `questions` about the shipped policy as one training group."""
     store = open_index(settings, embedder)
     position = {clause.id: i for i, clause in enumerate(store.policy.clauses)}
-    questions = [q for path in paths for q in load_questions(path) if q.answers]
     queries = embedder.embed_queries([q.question for q in questions])
     return training_group(store, queries, [[position[a] for a in q.answers] for q in questions])
 
@@ -61,10 +61,12 @@ def main() -> int:
     settings = Settings.from_env()
     embedder = SentenceTransformerEmbedder(settings.model)
     started = time.perf_counter()
-    groups = policyqa_groups(args.policyqa, embedder) + [question_group(args.questions, settings, embedder)]
+    answerable = {path.name: [q for q in load_questions(path) if q.answers] for path in args.questions}
+    questions = [q for listed in answerable.values() for q in listed]
+    groups = policyqa_groups(args.policyqa, embedder) + [question_group(questions, settings, embedder)]
     repeats = [1] * (len(groups) - 1) + [args.repeat]
     matrix = train_query_adapter(groups, repeats=repeats, epochs=args.epochs)
-    names = " + ".join(path.name for path in args.questions if any(q.answers for q in load_questions(path)))
+    names = " + ".join(name for name, listed in answerable.items() if listed)
     trained_on = f"{args.policyqa.name} ({len(groups) - 1} policies) + {names} x{args.repeat}"
     save_adapter(QueryAdapter(matrix, embedder.fingerprint, trained_on), args.out)
     print(f"trained on {trained_on} in {time.perf_counter() - started:.0f} s -> {args.out}")

@@ -100,6 +100,17 @@ def group_lines(lines: tuple[str, ...]) -> list[str]:
     return ["\n".join(group) for group in groups]
 
 
+def joined(previous: Block, block: Block) -> Block:
+    """`block` added to `previous` as one more line of one paragraph (so `group_lines` keeps them together):
+    bold if both are, and otherwise what `previous` is (item or not, its depth).
+
+    >>> joined(Block(("We collect:",)), Block(("Name",), item=True))
+    Block(lines=('We collect:\\nName',), bold=False, level=0, item=False, depth=0)
+    """
+    lines = ("\n".join(previous.lines + block.lines),)
+    return Block(lines, previous.bold and block.bold, 0, previous.item, previous.depth)
+
+
 def nest_items(blocks: list[Block]) -> list[Block]:
     """A nested list item joins the item before it, one line each: a sub-point belongs to its point,
     not to the next point.
@@ -111,8 +122,7 @@ def nest_items(blocks: list[Block]) -> list[Block]:
     for block in blocks:
         previous = out[-1] if out else None
         if block.item and block.depth > 0 and previous is not None and previous.item:
-            joined = "\n".join(previous.lines + block.lines)
-            out[-1] = Block((joined,), previous.bold and block.bold, 0, True, previous.depth)
+            out[-1] = joined(previous, block)
         else:
             out.append(block)
     return out
@@ -130,8 +140,7 @@ def merge_short_items(blocks: list[Block], *, max_words: int = 8) -> list[Block]
         short = block.item and len(block.text.split()) <= max_words
         previous = out[-1] if out else None
         if short and previous is not None and not previous.level and (in_list or previous.text.endswith(":")):
-            joined = "\n".join(previous.lines + block.lines)
-            out[-1] = Block((joined,), previous.bold and block.bold, 0, previous.item)
+            out[-1] = joined(previous, block)
         else:
             out.append(block)
         in_list = short

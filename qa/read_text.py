@@ -51,8 +51,13 @@ def _paragraphs(text: str) -> list[list[str]]:
 
 
 def _indent(line: str) -> int:
-    """The columns of a line's leading whitespace, a tab as 4."""
-    return len(line) - len(line.lstrip()) + 3 * (line[: len(line) - len(line.lstrip())].count("\t"))
+    """The columns of a line's leading whitespace, a tab as 4.
+
+    >>> _indent("  - a"), _indent("\\t- a"), _indent("- a")
+    (2, 4, 0)
+    """
+    leading = line[: len(line) - len(line.lstrip())]
+    return len(leading) + 3 * leading.count("\t")
 
 
 def read_markdown(text: str) -> list[Block]:
@@ -61,7 +66,8 @@ def read_markdown(text: str) -> list[Block]:
     indents: list[int] = []  # the indentation of each open list level, outermost first
     for run in _paragraphs(text):
         first = run[0]
-        if not _ITEM.match(first):
+        item = _ITEM.match(first) is not None
+        if not item:
             indents = []
         atx = _ATX.match(first)
         if atx and len(run) == 1:
@@ -72,7 +78,7 @@ def read_markdown(text: str) -> list[Block]:
             blocks.append(Block((_inline(first),), bold=True))
         elif len(run) == 1 and _TOC_ITEM.match(first):
             continue  # a table of contents: in-page links only
-        elif _ITEM.match(first):
+        elif item:
             indent = _indent(first)
             while indents and indents[-1] > indent:
                 indents.pop()
