@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.blocks import Block, group_lines, is_chrome, merge_short_items, nest_items, title_case
@@ -26,8 +27,10 @@ from qa.types import Clause, Policy, Section
 # Part of every store's manifest: bump it when parsing or sentence splitting gives other clauses or
 # sentences for the same document, so stores built before are rebuilt (2: readers and numbering of
 # other policies' HTML and Markdown reworked; 3: abbreviations in all-caps headings kept, "CCTV" not "Cctv";
-# 4: a nested list item joins its parent item).
-PARSER_VERSION = 4
+# 4: a nested list item joins its parent item; 5: a subsection's title names the headings it sits under).
+PARSER_VERSION = 5
+# Between the titles of the headings a subsection sits under and its own: "Sharing Your Data › Service providers".
+TITLE_PATH = " › "
 _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(\S.*)$", re.DOTALL)
 # "3.1 We sell ..." in section 3: the section's own number, then the clause's; the text starts a sentence.
 _SUBNUMBERED = re.compile(r"^([0-9A-Za-z]{1,6})\.(\d{1,2})[.)]?\s+([A-Z\"“(].*)$", re.DOTALL)
@@ -71,6 +74,31 @@ def is_content(block: Block) -> bool:
     return not block.level and (text.endswith((".", ":", ";", "?", "!")) or len(text.split()) >= 8)
 
 
+@dataclass(frozen=True)
+class _Heading:
+    """A section heading as the document gives it: its level (HTML or Markdown; 0 for a bold
+    or plain-text heading), its own number if any, and its title."""
+
+    level: int
+    number: str | None
+    title: str
+
+    def contains(self, other: _Heading) -> bool:
+        """Whether `other` is a subheading of this one: at a deeper HTML or Markdown level,
+        or numbered under it ("3.1" under "3").
+
+        >>> _Heading(2, "3", "Sharing").contains(_Heading(3, None, "Service providers"))
+        True
+        >>> _Heading(0, "3", "Sharing").contains(_Heading(0, "3.1", "Service providers"))
+        True
+        >>> _Heading(2, "3", "Sharing").contains(_Heading(2, "4", "Your Rights"))
+        False
+        """
+        if self.number and other.number and other.number.startswith(f"{self.number}."):
+            return True
+        return 0 < self.level < other.level
+
+
 class _Builder:
     """Accumulates the cleaned policy text and the clauses with their spans."""
 
@@ -81,13 +109,21 @@ class _Builder:
         self._ids: set[str] = set()
         self._paragraphs = 0
         self._unnumbered = 0
+        self._open: list[_Heading] = []  # the heading of the current section and those it sits under
 
-    def start_section(self, number: str | None, title: str) -> None:
+    def start_section(self, heading: _Heading) -> None:
+        """A new section; its title is led by the titles of the open headings it sits under, so a
+        citation of "3.1 Service providers" also names "3. Sharing Your Data"."""
+        while self._open and not self._open[-1].contains(heading):
+            self._open.pop()
+        title = TITLE_PATH.join([h.title for h in self._open] + [heading.title])
+        self._open.append(heading)
+        number = heading.number
         if number is None or number in {s.letter for s in self.sections}:
             self._unnumbered += 1
-            number, line = f"S{self._unnumbered}", title
+            number, line = f"S{self._unnumbered}", heading.title
         else:
-            line = f"{number}. {title}"
+            line = f"{number}. {heading.title}"
         self.sections.append(Section(number, title))
         self._paragraphs = 0
         self.text += f"{line}\n\n"
@@ -164,7 +200,7 @@ def parse_blocks(blocks: list[Block], *, title: str = "Privacy Policy") -> Polic
         elif heading[0] is None and not builder.clauses and len(builder.sections) == 1 and position == 0:
             title = heading[1]  # the document's own title, not a section
         else:
-            builder.start_section(*heading)
+            builder.start_section(_Heading(block.level, *heading))
     if not builder.clauses:
         raise PolicyError("no policy text found: the file has no paragraphs outside navigation")
     sections = tuple(s for s in builder.sections if any(c.section == s.letter for c in builder.clauses))

@@ -140,7 +140,7 @@ def test_html_table_rows_are_clauses_labelled_by_the_header_row():
     assert policy.clause("2.p3").text == (
         "Category: Lesson recordings; Purpose: Quality assurance and dispute resolution; Retention: 90 days"
     )
-    assert policy.clause("1.1.p1").citation == "§1.1 ¶1 Who we are"
+    assert policy.clause("1.1.p1").citation == "§1.1 ¶1 Introduction › Who we are"
 
 
 def test_html_ordered_list_items_are_numbered_clauses():
@@ -175,6 +175,30 @@ def test_a_nested_list_item_belongs_to_its_parent_item_not_to_the_next_one(text,
         "Further copies cost 5 EUR.",
         "You may ask us to delete your data.",
     ]
+
+
+NESTED_HEADINGS = {
+    "html": "<h1>Acme Privacy Policy</h1><h2>3. Sharing Your Data</h2><h3>3.1 Service providers</h3>"
+    "<p>We use hosting and payment providers.</p><h3>3.2 Tutors</h3><p>Tutors see your first name.</p>"
+    "<h2>4. Your Rights</h2><p>You may ask for a copy of your data.</p>",
+    "markdown": "# Acme Privacy Policy\n\n## 3. Sharing Your Data\n\n### 3.1 Service providers\n\n"
+    "We use hosting and payment providers.\n\n### 3.2 Tutors\n\nTutors see your first name.\n\n"
+    "## 4. Your Rights\n\nYou may ask for a copy of your data.\n",
+    "text": "Acme Privacy Policy\n\n3 Sharing Your Data\n\n3.1 Service providers\n\n"
+    "We use hosting and payment providers.\n\n3.2 Tutors\n\nTutors see your first name.\n\n"
+    "4 Your Rights\n\nYou may ask for a copy of your data.\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NESTED_HEADINGS))
+def test_a_subsection_is_cited_under_the_heading_it_sits_in(kind):
+    policy = parse_document(NESTED_HEADINGS[kind], kind)
+    assert [c.citation for c in policy.clauses] == [
+        "§3.1 ¶1 Sharing Your Data › Service providers",
+        "§3.2 ¶1 Sharing Your Data › Tutors",
+        "§4 ¶1 Your Rights",
+    ]
+    assert "3.1. Service providers\n\nWe use hosting" in policy.text  # the text keeps each heading's own title
 
 
 def test_html_definition_lists_and_heading_permalinks():
