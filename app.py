@@ -101,7 +101,7 @@ def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
         "The file stays on this machine."
     )
     upload = gr.File(
-        label="Policy file (.html, .md or .txt)",
+        label="Policy file (.html, .md, .txt or .pdf)",
         file_types=sorted(SUFFIXES),
         file_count="single",
         type="filepath",

@@ -130,18 +130,37 @@ def nest_items(blocks: list[Block]) -> list[Block]:
 
 def merge_short_items(blocks: list[Block], *, max_words: int = 8) -> list[Block]:
     """Runs of short list items ("Name", "Email address") become one block, joined
-    to the lead-in paragraph before them when it ends with ":".
+    to the lead-in paragraph before them when it ends with ":". Without a lead-in, items
+    that are whole sentences stay apart: each says something of its own.
 
     [P("We collect:"), I("Name"), I("Email")] -> [P("We collect:\nName\nEmail")]
+    [I("We never sell data."), I("You may delete it.")] -> unchanged
     """
     out: list[Block] = []
     in_list = False  # the last block of `out` is a lead-in or a run of short items
+    led = False  # ... and that run follows a lead-in
     for block in blocks:
         short = block.item and len(block.text.split()) <= max_words
         previous = out[-1] if out else None
-        if short and previous is not None and not previous.level and (in_list or previous.text.endswith(":")):
+        lead_in = previous is not None and not in_list and previous.text.endswith(":")
+        joins = short and previous is not None and not previous.level and (in_list or lead_in)
+        if joins and previous is not None and not (led or lead_in):
+            joins = not is_sentence_item(block.text) and not is_sentence_item(previous.lines[-1].split("\n")[-1])
+        if joins and previous is not None:
             out[-1] = joined(previous, block)
+            led = led or lead_in
         else:
             out.append(block)
+            led = False
         in_list = short
     return out
+
+
+def is_sentence_item(text: str) -> bool:
+    """A list item that is a whole sentence: three words or more, a capital first, a stop last.
+
+    >>> is_sentence_item("We never sell your data."), is_sentence_item("Email address"), is_sentence_item("Name.")
+    (True, False, False)
+    """
+    text = text.strip().rstrip(")\"'”’")
+    return len(text.split()) >= 3 and text[:1].isupper() and text.endswith((".", "!", "?"))

@@ -110,7 +110,7 @@ def check_policy_file(path: Path, name: str, settings: Settings) -> PolicyFile:
     check_name(name)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise PolicyError(f"{path.name}: unsupported file type; give an .html, .md or .txt file")
+        raise PolicyError(f"{path.name}: unsupported file type; give an .html, .md, .txt or .pdf file")
     try:
         size = path.stat().st_size
     except OSError as error:

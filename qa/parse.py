@@ -1,7 +1,7 @@
 """Any policy document -> `Policy`: sections, clauses and their spans.
 
 Readers turn a file into `Block`s (`qa.read_html` for web pages, `qa.read_text`
-for Markdown and plain text); this module finds the structure in them:
+for Markdown and plain text, `qa.read_pdf` for PDF); this module finds the structure in them:
 headings (HTML `<h1>`..`<h6>`, an all-bold paragraph, Markdown `#`, a short
 plain-text line) start sections, numbered by the document's own scheme when
 it has one ("A.", "3.", "3.1", "IV.", "Section 4"), else by their title;
@@ -21,13 +21,15 @@ from pathlib import Path
 from qa.blocks import Block, group_lines, is_chrome, merge_short_items, nest_items, title_case
 from qa.errors import PolicyError
 from qa.read_html import read_html
+from qa.read_pdf import read_pdf
 from qa.read_text import read_markdown, read_plain_text
 from qa.types import Clause, Policy, Section
 
 # Part of every store's manifest: bump it when parsing or sentence splitting gives other clauses or
 # sentences for the same document, so stores built before are rebuilt (2: readers and numbering of
 # other policies' HTML and Markdown reworked; 3: abbreviations in all-caps headings kept, "CCTV" not "Cctv";
-# 4: a nested list item joins its parent item; 5: a subsection's title names the headings it sits under).
+# 4: a nested list item joins its parent item; 5: a subsection's title names the headings it sits under,
+# whole-sentence list items without a lead-in stay apart, and a list after a last lead-in is kept).
 PARSER_VERSION = 5
 # Between the titles of the headings a subsection sits under and its own: "Sharing Your Data › Service providers".
 TITLE_PATH = " › "
@@ -45,7 +47,7 @@ _HEADING_NUMBERS = (
     re.compile(r"^([IVXLC]{1,6})[.)]\s+(\S.*)$"),
 )
 _MAX_HEADING_WORDS = 15
-SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
 
 
 def heading_of(block: Block) -> tuple[str | None, str] | None:
@@ -102,7 +104,8 @@ class _Heading:
 class _Builder:
     """Accumulates the cleaned policy text and the clauses with their spans."""
 
-    def __init__(self) -> None:
+    def __init__(self, title_level: int = 0) -> None:
+        self.title_level = title_level  # headings at this level are the document's title, never a parent
         self.text = ""
         self.sections: list[Section] = [Section("P", "Preamble")]
         self.clauses: list[Clause] = []
@@ -117,7 +120,8 @@ class _Builder:
         while self._open and not self._open[-1].contains(heading):
             self._open.pop()
         title = TITLE_PATH.join([h.title for h in self._open] + [heading.title])
-        self._open.append(heading)
+        if heading.level != self.title_level:
+            self._open.append(heading)
         number = heading.number
         if number is None or number in {s.letter for s in self.sections}:
             self._unnumbered += 1
@@ -157,6 +161,13 @@ class _Builder:
         self.clauses.append(Clause(clause_id, section.letter, section.title, number, body, start, start + len(body)))
 
 
+def _lone_top_level(blocks: list[Block]) -> int:
+    """The HTML or Markdown level of the document's title when one heading stands above all others
+    (one `<h1>` over `<h2>` sections, even after a cookie notice), else 0."""
+    levels = sorted(b.level for b in blocks if b.level and heading_of(b) is not None)
+    return levels[0] if len(levels) > 1 and levels[0] != levels[1] else 0
+
+
 def _trimmed(blocks: list[Block]) -> tuple[list[Block], str | None]:
     """Blocks without chrome and without the link-like blocks around the prose; the
     "updated" date if a block before the prose states one."""
@@ -165,6 +176,10 @@ def _trimmed(blocks: list[Block]) -> tuple[list[Block], str | None]:
     if not content:
         return [], None
     first, last = content[0], content[-1]
+    # A list after a last lead-in ("We collect:" / "Name" / "Email") belongs to it, not to the footer.
+    lead_in = last
+    while last + 1 < len(blocks) and blocks[last + 1].item and blocks[lead_in].text.endswith(":"):
+        last += 1
     # A last section whose only text is short ("## Article V - Contact", "DPO: dpo@x.example") is kept
     # when its heading is numbered or the text gives an email address, unlike a trailing menu.
     while last + 2 < len(blocks):
@@ -187,7 +202,7 @@ def parse_blocks(blocks: list[Block], *, title: str = "Privacy Policy") -> Polic
     """Build the policy from a reader's blocks (see the module docstring)."""
     kept, updated = _trimmed(blocks)
     kept = merge_short_items(nest_items(kept))
-    builder = _Builder()
+    builder = _Builder(_lone_top_level(kept))
     for position, block in enumerate(kept):
         heading = heading_of(block)
         if heading is None:
@@ -230,7 +245,7 @@ def parse_document(text: str, kind: str, *, title: str = "Privacy Policy") -> Po
 
 
 def load_policy(path: Path) -> Policy:
-    """Read and parse a policy file (HTML, Markdown or plain text); problems are a `PolicyError`."""
+    """Read and parse a policy file (HTML, Markdown, plain text or PDF); problems are a `PolicyError`."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -240,6 +255,9 @@ def load_policy(path: Path) -> Policy:
 
 def parse_file_bytes(path: Path, data: bytes) -> Policy:
     """Parse `data`, the bytes read from policy file `path` (whose name or content gives the format)."""
+    if path.suffix.lower() == ".pdf" or data.startswith(b"%PDF-"):
+        pdf = read_pdf(data, path.name)
+        return parse_blocks(pdf.blocks, title=pdf.title or "Privacy Policy")
     try:
         # subtle: decoded as `path.read_text` would, newlines ("\r\n", "\r") included, so the spans are the same.
         text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()

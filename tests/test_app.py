@@ -127,6 +127,15 @@ def test_add_policy_indexes_it_with_progress_and_chooses_it(fake_catalog):
     assert "§C ¶1 Sharing" in history[-1]["content"] and "Alibaba" not in history[-1]["content"]
 
 
+def test_a_pdf_upload_is_added_like_any_other_policy(fake_catalog):
+    status, current, *_ = app_events.add_policy(
+        str(DATA / "docs" / "acme.pdf"), "", "alibaba-2015", catalog=fake_catalog, progress=Progress()
+    )
+    assert "Added <strong>acme</strong>: Acme Cloud Privacy Policy (8 clauses in" in status and current == "acme"
+    history, _ = app_events.respond_from("Do you share account data?", [], 3, "acme", catalog=fake_catalog)
+    assert "§C ¶1 Sharing" in history[-1]["content"]
+
+
 def test_chosen_name_is_used_and_the_default_stays(fake_catalog):
     app_events.add_policy(
         str(DATA / "docs" / "acme.md"), "acme-cloud", "alibaba-2015", catalog=fake_catalog, progress=Progress()
@@ -142,7 +151,8 @@ def test_chosen_name_is_used_and_the_default_stays(fake_catalog):
     ("filename", "content", "name", "message"),
     [
         (None, b"", "", "choose a policy file first"),
-        ("policy.pdf", b"%PDF-1.4", "", "unsupported file type"),
+        ("policy.docx", b"PK\x03\x04", "", "unsupported file type"),
+        ("policy.pdf", b"%PDF-1.4", "", "not a readable PDF"),
         ("empty.html", b"<html><body><nav>Home</nav></body></html>", "", "no policy text found"),
         ("latin1.txt", "Politique de confidentialit\u00e9".encode("latin-1"), "", "not UTF-8"),
         ("ok.md", b"# Policy\n\nWe keep nothing.", "Bad Name!", "is not allowed"),

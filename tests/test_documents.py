@@ -177,6 +177,40 @@ def test_a_nested_list_item_belongs_to_its_parent_item_not_to_the_next_one(text,
     ]
 
 
+LISTS = """# Acme Privacy Policy
+
+## 2. Your data
+
+- We never sell your data.
+- We keep it for 30 days.
+- You can delete it at any time.
+
+You have the right to:
+
+- Ask for a copy.
+- Ask us to correct it.
+
+## 3. Contact
+
+Write to us at privacy@acme.example. We collect:
+
+- Name
+- Email address
+
+Home | About | Careers | Contact
+"""
+
+
+def test_whole_sentence_items_stay_apart_unless_a_lead_in_gathers_them():
+    assert [c.text for c in parse_document(LISTS, "markdown").clauses] == [
+        "We never sell your data.",
+        "We keep it for 30 days.",
+        "You can delete it at any time.",
+        "You have the right to:\nAsk for a copy.\nAsk us to correct it.",
+        "Write to us at privacy@acme.example. We collect:\nName\nEmail address",  # kept, unlike the footer
+    ]
+
+
 NESTED_HEADINGS = {
     "html": "<h1>Acme Privacy Policy</h1><h2>3. Sharing Your Data</h2><h3>3.1 Service providers</h3>"
     "<p>We use hosting and payment providers.</p><h3>3.2 Tutors</h3><p>Tutors see your first name.</p>"

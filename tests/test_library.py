@@ -43,10 +43,10 @@ def test_unknown_policy_names_the_command_to_add_it(fake_settings):
 
 
 def test_files_are_type_and_size_checked(tmp_path, fake_settings):
-    pdf = tmp_path / "p.pdf"
-    pdf.write_bytes(b"%PDF-1.4")
+    word = tmp_path / "p.docx"
+    word.write_bytes(b"PK\x03\x04")
     with pytest.raises(PolicyError, match="unsupported file type"):
-        check_policy_file(pdf, "p", fake_settings)
+        check_policy_file(word, "p", fake_settings)
     big = tmp_path / "big.txt"
     big.write_bytes(b"a" * (MAX_POLICY_BYTES + 1))
     with pytest.raises(PolicyError, match="bytes are accepted"):

@@ -1,0 +1,293 @@
+"""PDF policy files -> `Block`s, from the text pypdf reads with its place, size and font.
+
+A PDF holds no paragraphs or headings, only text drawn at places on pages. This reader
+rebuilds them: a line is the text drawn at one height of a page; lines in a larger type than
+the body text are headings (the largest level 1, the next level 2, ...); a line all in bold
+at body size is a bold block (a heading if short, as in HTML); a paragraph is a run of lines
+of one style without a gap wider than the body's line spacing; a line opening with a bullet
+("•", "-") or a number ("2.", "b)") starts a list item. Wrapped lines are joined, and a word
+hyphenated at a line end is joined again when the joined word is English ("infor-" "mation").
+Running headers and footers (the same first or last line on most pages, digits aside) and
+page numbers are dropped. Text laid out in several columns, or only drawn as an image, is
+not read well; `read_pdf` says so when a file gives no text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from itertools import pairwise
+
+from qa.blocks import Block
+from qa.errors import PolicyError
+from qa.read_text import looks_like_heading
+from qa.words import english_words
+
+# A longer file is refused: policies run to tens of pages, and reading a page costs time.
+MAX_PAGES = 300
+# A line whose type is this much larger than the body text's is a heading.
+HEADING_RATIO = 1.1
+# A gap between lines this many times the body's line spacing starts a new paragraph.
+PARAGRAPH_GAP = 1.4
+# The distance between two lines of one paragraph is within this range, in type sizes.
+LEADING = (0.9, 1.8)
+# A line shorter than this share of a full body line was broken by the writer, not wrapped:
+# the next line starts a line of its own ("write to:" / "Harbor Credit Union" / ...).
+SHORT_LINE = 0.75
+_BULLET = re.compile(r"^[•◦▪‣●○■□–\-*·]\s+")
+_LIST_NUMBER = re.compile(r"^(?:\(?[0-9]{1,2}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\))\s+")
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+_SENTENCE_END = (".", ":", ";", "?", "!")
+# Control characters: what pypdf gives for a glyph its font does not map to text (an emoji).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# A permalink mark beside a heading ("# Definitions"), as `qa.read_html` drops it.
+_PERMALINK = re.compile(r"^[#¶]\s+|\s+[#¶]$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """The text drawn at one height of one page: where it starts (x, and y from the bottom), the
+    largest type size on it, and whether all of its letters are bold."""
+
+    page: int
+    x: float
+    y: float
+    size: float
+    bold: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class _Run:
+    x: float
+    y: float
+    size: float
+    bold: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """What a PDF file gives: its blocks, and the title its metadata states (None if none)."""
+
+    blocks: list[Block]
+    title: str | None
+
+
+def read_pdf(data: bytes, name: str = "the PDF") -> PdfText:
+    """The blocks of a PDF file's text (see the module docstring); a `PolicyError` when it cannot be read."""
+    lines, title = pdf_lines(data, name)
+    lines = drop_running_lines(lines)
+    if not lines:
+        raise PolicyError(f"{name} has no text to read (a scanned PDF holds only images); give a text PDF or HTML")
+    return PdfText(blocks_of(lines), title)
+
+
+def pdf_lines(data: bytes, name: str = "the PDF") -> tuple[list[Line], str | None]:
+    """Every line of text of the PDF, page by page, top to bottom, and the title in its metadata."""
+    from pypdf import PdfReader  # subtle: only adding a PDF policy needs pypdf
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise PolicyError(f"{name} is password-protected; save an unprotected copy and try again")
+        if len(reader.pages) > MAX_PAGES:
+            raise PolicyError(f"{name} has {len(reader.pages):,} pages; policies up to {MAX_PAGES} pages are accepted")
+        lines: list[Line] = []
+        for number, page in enumerate(reader.pages, 1):
+            runs: list[_Run] = []
+            page.extract_text(visitor_text=partial(_collect, runs))
+            lines.extend(_lines(number, runs))
+        title = reader.metadata.title if reader.metadata is not None else None
+    except PolicyError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as error:
+        problem = f"{type(error).__name__}: {error}"
+        raise PolicyError(f"{name} is not a readable PDF ({problem}); try saving it again") from None
+    return lines, metadata_title(title)
+
+
+def metadata_title(title: object) -> str | None:
+    """The title a PDF's metadata states, unless it is only a file name (as some printers set it).
+
+    >>> metadata_title(" Acme Privacy Policy "), metadata_title("policy.html"), metadata_title(None)
+    ('Acme Privacy Policy', None, None)
+    """
+    if not isinstance(title, str) or re.search(r"\.(?:html?|pdf|docx?|txt|md)$", title.strip(), re.I):
+        return None
+    return title.strip() or None
+
+
+def _collect(runs: list[_Run], text: str, cm: Sequence[float], tm: Sequence[float], font: object, size: float) -> None:
+    """pypdf's text visitor: one run of text with its matrices, font and size."""
+    if not text.strip():
+        return
+    # The run's origin on the page: the text matrix times the current transformation matrix.
+    x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+    y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+    scale = abs(tm[3] * cm[3] + tm[1] * cm[2]) or abs(tm[0] * cm[0]) or 1.0
+    base = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+    bold = bool(re.search(r"bold|black|heavy|semibold|demi", base, re.I))
+    runs.append(_Run(x, y, round(size * scale, 1), bold, _CONTROL.sub("", text.replace("\n", " "))))
+
+
+def _lines(page: int, runs: list[_Run]) -> list[Line]:
+    """The runs of one page as lines: runs at (nearly) one height, left to right; lines top to bottom."""
+    rows: list[list[_Run]] = []
+    for run in sorted(runs, key=lambda r: (-r.y, r.x)):
+        if rows and abs(rows[-1][0].y - run.y) <= 0.3 * max(run.size, rows[-1][0].size):
+            rows[-1].append(run)
+        else:
+            rows.append([run])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda r: r.x)
+        text = row[0].text
+        for before, run in pairwise(row):
+            # Runs drawn apart (by their start and a rough width) are separate words.
+            apart = run.x > before.x + 0.45 * before.size * len(before.text.rstrip())
+            text += " " + run.text if apart and not (text.endswith(" ") or run.text.startswith(" ")) else run.text
+        text = re.sub(r"\s+", " ", text).strip()
+        letters = [r for r in row if any(c.isalpha() for c in r.text)]
+        bold = bool(letters) and all(r.bold for r in letters)
+        lines.append(Line(page, row[0].x, row[0].y, max(r.size for r in row), bold, text))
+    return lines
+
+
+def drop_running_lines(lines: list[Line]) -> list[Line]:
+    """Without page numbers, and without the first or last lines of a page that recur on most pages
+    (digits aside): running headers and footers such as "Acme - Privacy Policy" or "Page 2 of 9".
+
+    >>> page = lambda p: ((800, "Acme"), (700, f"Text {p}."), (20, f"{p}"))
+    >>> rows = [Line(p, 0, y, 8, False, text) for p in (1, 2) for y, text in page(p)]
+    >>> [line.text for line in drop_running_lines(rows)]
+    ['Text 1.', 'Text 2.']
+    """
+    by_page: dict[int, list[Line]] = {}
+    for line in lines:
+        by_page.setdefault(line.page, []).append(line)
+    edges = [(page[0], page[-1]) for page in by_page.values()]
+    counts = Counter(_digitless(line) for pair in edges for line in set(pair))
+    recurring = {text for text, count in counts.items() if len(edges) >= 2 and count >= max(2, len(edges) / 2)}
+    at_edge = {id(line) for pair in edges for line in pair}
+    kept = []
+    for line in lines:
+        if _PAGE_NUMBER.match(line.text) or (id(line) in at_edge and _digitless(line) in recurring):
+            continue
+        kept.append(line)
+    return kept
+
+
+def _digitless(line: Line) -> str:
+    return re.sub(r"\d+", "#", line.text.lower())
+
+
+def body_size(lines: Sequence[Line]) -> float:
+    """The type size of most of the text (by letters)."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        sizes[line.size] += len(line.text)
+    return sizes.most_common(1)[0][0]
+
+
+def blocks_of(lines: Sequence[Line]) -> list[Block]:
+    """Lines -> headings, bold blocks, paragraphs and list items (see the module docstring)."""
+    body = body_size(lines)
+    larger = sorted({line.size for line in lines if line.size >= body * HEADING_RATIO}, reverse=True)
+    levels = {size: min(6, rank) for rank, size in enumerate(larger, 1)}
+    spacing = line_spacing(lines, body)
+    # Without larger or bold type, a short line without a final stop is a heading, as in plain text.
+    plain = not levels and not any(line.bold for line in lines)
+    groups: list[list[Line]] = []
+    for line in lines:
+        previous = groups[-1][-1] if groups else None
+        if previous is None or _starts_block(previous, line, levels, spacing):
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+    full = full_line(lines, body)
+    blocks = []
+    for group in groups:
+        text = join_lines([line.text for line in group])
+        first = group[0]
+        if first.size in levels or (plain and len(group) == 1 and looks_like_heading(text)):
+            blocks.append(Block((_PERMALINK.sub("", text),), level=levels.get(first.size, 2)))
+        elif _BULLET.match(text):
+            blocks.append(Block((_BULLET.sub("", text),), item=True))
+        else:
+            lines_of = tuple(join_lines(part) for part in hard_lines([line.text for line in group], full))
+            blocks.append(Block(lines_of, bold=first.bold, item=bool(_LIST_NUMBER.match(text))))
+    return blocks
+
+
+def full_line(lines: Sequence[Line], body: float) -> int:
+    """The length in characters of a full line of body text (the 90th percentile)."""
+    lengths = sorted(len(line.text) for line in lines if line.size == body)
+    return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+
+
+def hard_lines(texts: Sequence[str], full: int) -> list[list[str]]:
+    """A paragraph's lines grouped into the lines its writer broke: a line shorter than `SHORT_LINE`
+    of a `full` line ends one (`qa.blocks.group_lines` then joins an address to its "write to:").
+
+    >>> hard_lines(["Call us or write to:", "Harbor Credit Union", "1 Dock Street."], 40)
+    [['Call us or write to:'], ['Harbor Credit Union'], ['1 Dock Street.']]
+    >>> hard_lines(["We keep your files until you delete", "them."], 40)
+    [['We keep your files until you delete', 'them.']]
+    """
+    parts: list[list[str]] = []
+    broken = True
+    for text in texts:
+        if broken:
+            parts.append([text])
+        else:
+            parts[-1].append(text)
+        broken = len(text) < SHORT_LINE * full
+    return parts
+
+
+def line_spacing(lines: Sequence[Line], body: float) -> float:
+    """The usual distance between two body lines of one paragraph: the commonest gap between body
+    lines from `LEADING[0]` to `LEADING[1]` times the body size (a paragraph gap is wider, the
+    staggered cells of a table narrower); 1.2 times the body size if there is none."""
+    low, high = LEADING[0] * body, LEADING[1] * body
+    gaps = Counter(
+        round(a.y - b.y, 1)
+        for a, b in pairwise(lines)
+        if a.page == b.page and a.size == b.size == body and low <= a.y - b.y <= high
+    )
+    return gaps.most_common(1)[0][0] if gaps else 1.2 * body
+
+
+def _starts_block(previous: Line, line: Line, levels: dict[float, int], spacing: float) -> bool:
+    """Whether `line` starts a new block rather than continuing `previous`'s."""
+    if line.page != previous.page:  # a paragraph goes on over a page break only mid-sentence
+        return previous.text.endswith(_SENTENCE_END) or not line.text[:1].islower()
+    if levels.get(line.size) != levels.get(previous.size) or line.bold != previous.bold:
+        return True
+    if _BULLET.match(line.text) or _LIST_NUMBER.match(line.text):
+        return True
+    return previous.y - line.y > PARAGRAPH_GAP * spacing
+
+
+def join_lines(texts: Sequence[str]) -> str:
+    """A paragraph's lines as one text; a word hyphenated at a line end is joined again when the
+    joined word is English, else it keeps its hyphen.
+
+    >>> join_lines(["We do not sell your infor-", "mation.", "Ask our self-", "service desk."])
+    'We do not sell your information. Ask our self-service desk.'
+    """
+    text = ""
+    for line in texts:
+        broken = re.search(r"([^\W\d_]+)-$", text)
+        if broken and line[:1].islower():
+            word = broken.group(1) + re.match(r"[^\W\d_]*", line).group(0)  # type: ignore[union-attr]
+            text = text[:-1] + line if word.lower() in english_words() else text + line
+        else:
+            text = f"{text} {line}" if text else line
+    return text
