@@ -1,11 +1,11 @@
 """What kind of fact a question asks for, and whether a clause states one.
 
 "How long do you keep my data?" asks for a time period; "How much does it cost?"
-for an amount. Clauses about the topic can be very similar to such a question
-without ever giving a period or an amount, and then the policy does not answer
-it. This is the classic expected-answer-type check of question answering, kept
-to the two kinds whose evidence a pattern can recognise reliably. It can only
-turn `covered` off, never on.
+for an amount; "What's the phone number for customer support?" for a phone number.
+Clauses about the topic can be very similar to such a question without ever giving
+such a fact, and then the policy does not answer it. This is the classic
+expected-answer-type check of question answering, kept to the kinds whose evidence
+a pattern can recognise reliably. It can only turn `covered` off, never on.
 """
 
 from __future__ import annotations
@@ -87,7 +87,24 @@ AMOUNT = AskedFor(
     cues=frozenset("much money cost costs pay charge charges fee fees price prices make earn worth".split()),  # noqa: SIM905
 )
 
-KINDS = (PERIOD, AMOUNT)
+PHONE = AskedFor(
+    name="phone",
+    question=re.compile(
+        # "What's the phone number for customer support?", "Which number do I call?"; not a question
+        # about the user's own number ("Do you collect my phone number?").
+        r"\bwhat(?:'s| is| are)\s+(?:the|your|their|its|alibaba's)\b(?:(?!\bmy\b)[^?.])*?"
+        r"\b(?:phone|telephone|fax|hotline|helpline|contact|customer (?:service|support|care))\s+numbers?\b"
+        r"(?!\s+(?:i|we)\s+(?:gave|give|provided|entered|registered|used))"
+        r"|\b(?:which|what)\s+(?:phone\s+)?number\s+(?:do|should|can|could)\s+i\s+(?:call|ring|phone|dial)\b"
+        r"|\bhow\s+(?:do|can|could)\s+i\s+(?:call|ring|phone|telephone)\s+(?:you|your|the|customer)\b",
+        re.IGNORECASE,
+    ),
+    evidence=re.compile(r"(?:\+|\b)\d(?:[\s().-]*\d){6,}\b|\b(?:call|phone|telephone|fax)\s+(?:us\s+)?(?:at|on)\s+\+?\d"),
+    missing="None of the closest clauses gives a phone number.",
+    cues=frozenset("number numbers call ring dial hotline helpline".split()),  # noqa: SIM905
+)
+
+KINDS = (PERIOD, AMOUNT, PHONE)
 
 
 def asked_for(question: str) -> AskedFor | None:

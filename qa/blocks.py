@@ -17,6 +17,12 @@ _TOC_TITLE = re.compile(
     r"|quick links|skip to (?:main )?content)\s*:?$",
     re.I,
 )
+# How a sentence or a lead-in ends, and how a whole sentence ends.
+SENTENCE_END = (".", ":", ";", "?", "!")
+FULL_STOP = (".", "!", "?")
+# A list item's bullet, in Markdown, plain text or a PDF ("•", "◦", "▪", "–", ...).
+BULLET_MARK = r"[-*+•◦▪‣●○■□–·]"
+BULLET = re.compile(rf"^\s*{BULLET_MARK}\s+")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
 _VOWEL = re.compile(r"[aeiouy]")
 # Abbreviations with a vowel, common in privacy policies, which no rule can tell from words.
@@ -60,7 +66,7 @@ def is_chrome(block: Block) -> bool:
 def is_sentence(block: Block) -> bool:
     """A paragraph of real prose: at least 8 words, ending like a sentence or a lead-in."""
     text = block.text
-    return not block.level and len(text.split()) >= 8 and text.rstrip(")\"'”’").endswith((".", ":", ";", "?", "!"))
+    return not block.level and len(text.split()) >= 8 and text.rstrip(")\"'”’").endswith(SENTENCE_END)
 
 
 def title_case(heading: str) -> str:
@@ -93,7 +99,7 @@ def group_lines(lines: tuple[str, ...]) -> list[str]:
     for line in lines:
         if groups and absorbing:
             groups[-1].append(line)
-            absorbing = not line.endswith((".", "!", "?"))
+            absorbing = not line.endswith(FULL_STOP)
         else:
             groups.append([line])
             absorbing = line.endswith(":")
@@ -137,12 +143,12 @@ def merge_short_items(blocks: list[Block], *, max_words: int = 8) -> list[Block]
     [I("We never sell data."), I("You may delete it.")] -> unchanged
     """
     out: list[Block] = []
-    in_list = False  # the last block of `out` is a lead-in or a run of short items
-    led = False  # ... and that run follows a lead-in
+    in_list = False  # the last block of `out` ends with a short item
+    led = False  # ... of a run that follows a lead-in
     for block in blocks:
         short = block.item and len(block.text.split()) <= max_words
         previous = out[-1] if out else None
-        lead_in = previous is not None and not in_list and previous.text.endswith(":")
+        lead_in = previous is not None and previous.text.endswith(":")  # a paragraph's or an item's
         joins = short and previous is not None and not previous.level and (in_list or lead_in)
         if joins and previous is not None and not (led or lead_in):
             joins = not is_sentence_item(block.text) and not is_sentence_item(previous.lines[-1].split("\n")[-1])
@@ -163,4 +169,4 @@ def is_sentence_item(text: str) -> bool:
     (True, False, False)
     """
     text = text.strip().rstrip(")\"'”’")
-    return len(text.split()) >= 3 and text[:1].isupper() and text.endswith((".", "!", "?"))
+    return len(text.split()) >= 3 and text[:1].isupper() and text.endswith(FULL_STOP)

@@ -18,12 +18,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.blocks import Block, group_lines, is_chrome, merge_short_items, nest_items, title_case
+from qa.blocks import (
+    SENTENCE_END,
+    Block,
+    group_lines,
+    is_chrome,
+    is_sentence,
+    merge_short_items,
+    nest_items,
+    title_case,
+)
 from qa.errors import PolicyError
 from qa.read_html import read_html
 from qa.read_pdf import read_pdf
 from qa.read_text import read_markdown, read_plain_text
-from qa.types import Clause, Policy, Section
+from qa.types import TITLE_PATH, Clause, Policy, Section
 
 # Part of every store's manifest: bump it when parsing or sentence splitting gives other clauses or
 # sentences for the same document, so stores built before are rebuilt (2: readers and numbering of
@@ -31,8 +40,6 @@ from qa.types import Clause, Policy, Section
 # 4: a nested list item joins its parent item; 5: a subsection's title names the headings it sits under,
 # whole-sentence list items without a lead-in stay apart, and a list after a last lead-in is kept).
 PARSER_VERSION = 5
-# Between the titles of the headings a subsection sits under and its own: "Sharing Your Data › Service providers".
-TITLE_PATH = " › "
 _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(\S.*)$", re.DOTALL)
 # "3.1 We sell ..." in section 3: the section's own number, then the clause's; the text starts a sentence.
 _SUBNUMBERED = re.compile(r"^([0-9A-Za-z]{1,6})\.(\d{1,2})[.)]?\s+([A-Z\"“(].*)$", re.DOTALL)
@@ -73,13 +80,13 @@ def heading_of(block: Block) -> tuple[str | None, str] | None:
 def is_content(block: Block) -> bool:
     """A prose block: it ends like a sentence, or it is long."""
     text = block.text.rstrip(")\"'”’ ")
-    return not block.level and (text.endswith((".", ":", ";", "?", "!")) or len(text.split()) >= 8)
+    return not block.level and (text.endswith(SENTENCE_END) or len(text.split()) >= 8)
 
 
 @dataclass(frozen=True)
 class _Heading:
-    """A section heading as the document gives it: its level (HTML or Markdown; 0 for a bold
-    or plain-text heading), its own number if any, and its title."""
+    """A section heading as the document gives it: its level (HTML or Markdown `#`; 2 for a
+    plain-text or PDF-sized one; 0 for a bold paragraph), its own number if any, and its title."""
 
     level: int
     number: str | None
@@ -176,9 +183,10 @@ def _trimmed(blocks: list[Block]) -> tuple[list[Block], str | None]:
     if not content:
         return [], None
     first, last = content[0], content[-1]
-    # A list after a last lead-in ("We collect:" / "Name" / "Email") belongs to it, not to the footer.
-    lead_in = last
-    while last + 1 < len(blocks) and blocks[last + 1].item and blocks[lead_in].text.endswith(":"):
+    # A list after a last lead-in of prose ("... We collect:" / "Name" / "Email") belongs to it, not
+    # to the footer; after a short one ("Follow us:" / "Twitter") it is a footer.
+    lead_in = blocks[last]
+    while last + 1 < len(blocks) and blocks[last + 1].item and is_sentence(lead_in) and lead_in.text.endswith(":"):
         last += 1
     # A last section whose only text is short ("## Article V - Contact", "DPO: dpo@x.example") is kept
     # when its heading is numbered or the text gives an email address, unlike a trailing menu.
@@ -228,7 +236,8 @@ def parse_policy(html: str, *, title: str = "Privacy Policy") -> Policy:
 
 
 def detect_format(path: Path, text: str) -> str:
-    """The format ("html", "markdown" or "text"), from the file suffix, else from the content."""
+    """The format of a text file ("html", "markdown" or "text"), from its suffix, else from its content
+    (a PDF is known by `parse_file_bytes` from its bytes)."""
     if path.suffix.lower() in SUFFIXES:
         return SUFFIXES[path.suffix.lower()]
     if re.search(r"<(p|div|h[1-6]|html|body)\b", text, re.I):

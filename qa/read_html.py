@@ -37,7 +37,7 @@ _CHROME_CLASS = re.compile(
     r"|menu|navbar|site[-_]?footer|footer(?:[-_]\w+)?)(?:[-_](?:buttons|links|bar|icons|list|nav))?$",
     re.I,
 )
-_PERMALINK = re.compile(r"^(?:[#¶🔗]\s*)+|(?:\s*[#¶🔗])+$")
+PERMALINK = re.compile(r"^(?:[#¶🔗]\s*)+|(?:\s*[#¶🔗])+$")
 _OWN_NUMBER = re.compile(r"^\(?(?:\d{1,2}|[A-Za-z]|[ivxlc]{1,6})(?:\.\d{1,2})*[.)]\s")
 
 
@@ -174,7 +174,7 @@ class _BlockParser(HTMLParser):
             lines = [line for line in (clean_line(raw) for raw in self._lines) if line]
             level = int(self._tag[1]) if re.fullmatch(r"h[1-6]", self._tag) else 0
             if level:
-                lines = [text for text in (_PERMALINK.sub("", line) for line in lines) if text]
+                lines = [text for text in (PERMALINK.sub("", line) for line in lines) if text]
             if self._number is not None and lines and not _OWN_NUMBER.match(lines[0]):
                 lines[0] = f"{self._number}. {lines[0]}"
             if lines and (self._outside_link or level):  # a block of in-page links only is navigation

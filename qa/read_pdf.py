@@ -5,16 +5,19 @@ rebuilds them: a line is the text drawn at one height of a page; lines in a larg
 the body text are headings (the largest level 1, the next level 2, ...); a line all in bold
 at body size is a bold block (a heading if short, as in HTML); a paragraph is a run of lines
 of one style without a gap wider than the body's line spacing; a line opening with a bullet
-("•", "-") or a number ("2.", "b)") starts a list item. Wrapped lines are joined, and a word
-hyphenated at a line end is joined again when the joined word is English ("infor-" "mation").
-Running headers and footers (the same first or last line on most pages, digits aside) and
-page numbers are dropped. Text laid out in several columns, or only drawn as an image, is
-not read well; `read_pdf` says so when a file gives no text.
+("•", "-") or a number ("2.", "b)") starts a list item; a line that ends where the next
+line's first word would still have fitted was broken by its writer (an address), not wrapped.
+Wrapped lines are joined, and a word hyphenated at a line end is joined again unless both
+halves are words and the whole is not ("infor-" "mation" and "geoloca-" "tion" join,
+"self-" "service" keeps its hyphen). Page numbers, then running headers and footers (the
+same first or last line on most pages, digits aside), are dropped. Text laid out in several
+columns or tables is not read well; a PDF of images only is refused as having no text.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -22,8 +25,9 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 
-from qa.blocks import Block
+from qa.blocks import BULLET, SENTENCE_END, Block
 from qa.errors import PolicyError
+from qa.read_html import PERMALINK
 from qa.read_text import looks_like_heading
 from qa.words import english_words
 
@@ -35,17 +39,19 @@ HEADING_RATIO = 1.1
 PARAGRAPH_GAP = 1.4
 # The distance between two lines of one paragraph is within this range, in type sizes.
 LEADING = (0.9, 1.8)
-# A line shorter than this share of a full body line was broken by the writer, not wrapped:
-# the next line starts a line of its own ("write to:" / "Harbor Credit Union" / ...).
-SHORT_LINE = 0.75
-_BULLET = re.compile(r"^[•◦▪‣●○■□–\-*·]\s+")
+# Without body lines of one paragraph to measure, their distance is taken as this many type sizes.
+DEFAULT_LEADING = 1.2
+# Runs whose heights differ by at most this many type sizes are on one line.
+SAME_LINE = 0.3
+# A rough glyph width, in type sizes: a run starting beyond the previous run's length at this
+# width is a separate word.
+GLYPH_WIDTH = 0.45
+# A full line of body text: this percentile of the body lines' lengths.
+FULL_LINE_PERCENTILE = 0.9
 _LIST_NUMBER = re.compile(r"^(?:\(?[0-9]{1,2}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\))\s+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
-_SENTENCE_END = (".", ":", ";", "?", "!")
 # Control characters: what pypdf gives for a glyph its font does not map to text (an emoji).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# A permalink mark beside a heading ("# Definitions"), as `qa.read_html` drops it.
-_PERMALINK = re.compile(r"^[#¶]\s+|\s+[#¶]$")
 
 
 @dataclass(frozen=True)
@@ -90,14 +96,17 @@ def read_pdf(data: bytes, name: str = "the PDF") -> PdfText:
 def pdf_lines(data: bytes, name: str = "the PDF") -> tuple[list[Line], str | None]:
     """Every line of text of the PDF, page by page, top to bottom, and the title in its metadata."""
     from pypdf import PdfReader  # subtle: only adding a PDF policy needs pypdf
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DependencyError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise PolicyError(f"{name} is password-protected; save an unprotected copy and try again")
         if len(reader.pages) > MAX_PAGES:
-            raise PolicyError(f"{name} has {len(reader.pages):,} pages; policies up to {MAX_PAGES} pages are accepted")
+            raise PolicyError(
+                f"{name} has {len(reader.pages):,} pages; policies up to {MAX_PAGES} pages are accepted: "
+                "save only the policy's pages as a PDF and try again"
+            )
         lines: list[Line] = []
         for number, page in enumerate(reader.pages, 1):
             runs: list[_Run] = []
@@ -106,6 +115,9 @@ def pdf_lines(data: bytes, name: str = "the PDF") -> tuple[list[Line], str | Non
         title = reader.metadata.title if reader.metadata is not None else None
     except PolicyError:
         raise
+    except DependencyError as error:  # a cipher pypdf cannot run here
+        problem = f"{name} is encrypted in a way this reader cannot open ({error})"
+        raise PolicyError(f"{problem}; save a copy without encryption and try again") from None
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as error:
         problem = f"{type(error).__name__}: {error}"
         raise PolicyError(f"{name} is not a readable PDF ({problem}); try saving it again") from None
@@ -127,10 +139,11 @@ def _collect(runs: list[_Run], text: str, cm: Sequence[float], tm: Sequence[floa
     """pypdf's text visitor: one run of text with its matrices, font and size."""
     if not text.strip():
         return
-    # The run's origin on the page: the text matrix times the current transformation matrix.
+    # The run's origin on the page, and the length of its vertical axis (its type size's scale):
+    # the text matrix times the current transformation matrix.
     x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
     y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-    scale = abs(tm[3] * cm[3] + tm[1] * cm[2]) or abs(tm[0] * cm[0]) or 1.0
+    scale = math.hypot(tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]) or 1.0
     base = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
     bold = bool(re.search(r"bold|black|heavy|semibold|demi", base, re.I))
     runs.append(_Run(x, y, round(size * scale, 1), bold, _CONTROL.sub("", text.replace("\n", " "))))
@@ -140,7 +153,7 @@ def _lines(page: int, runs: list[_Run]) -> list[Line]:
     """The runs of one page as lines: runs at (nearly) one height, left to right; lines top to bottom."""
     rows: list[list[_Run]] = []
     for run in sorted(runs, key=lambda r: (-r.y, r.x)):
-        if rows and abs(rows[-1][0].y - run.y) <= 0.3 * max(run.size, rows[-1][0].size):
+        if rows and abs(rows[-1][0].y - run.y) <= SAME_LINE * max(run.size, rows[-1][0].size):
             rows[-1].append(run)
         else:
             rows.append([run])
@@ -150,7 +163,7 @@ def _lines(page: int, runs: list[_Run]) -> list[Line]:
         text = row[0].text
         for before, run in pairwise(row):
             # Runs drawn apart (by their start and a rough width) are separate words.
-            apart = run.x > before.x + 0.45 * before.size * len(before.text.rstrip())
+            apart = run.x > before.x + GLYPH_WIDTH * before.size * len(before.text.rstrip())
             text += " " + run.text if apart and not (text.endswith(" ") or run.text.startswith(" ")) else run.text
         text = re.sub(r"\s+", " ", text).strip()
         letters = [r for r in row if any(c.isalpha() for c in r.text)]
@@ -160,27 +173,38 @@ def _lines(page: int, runs: list[_Run]) -> list[Line]:
 
 
 def drop_running_lines(lines: list[Line]) -> list[Line]:
-    """Without page numbers, and without the first or last lines of a page that recur on most pages
-    (digits aside): running headers and footers such as "Acme - Privacy Policy" or "Page 2 of 9".
+    """Without the page numbers at the top or bottom of a page, then without the first or last
+    lines of a page that recur on most pages (digits aside): running headers and footers such as
+    "Acme - Privacy Policy" or "Page 2 of 9", also when a footer sits above the page number.
 
-    >>> page = lambda p: ((800, "Acme"), (700, f"Text {p}."), (20, f"{p}"))
+    >>> page = lambda p: ((800, "Acme"), (700, f"Text {p}: 30"), (40, "Confidential"), (20, f"{p}"))
     >>> rows = [Line(p, 0, y, 8, False, text) for p in (1, 2) for y, text in page(p)]
     >>> [line.text for line in drop_running_lines(rows)]
-    ['Text 1.', 'Text 2.']
+    ['Text 1: 30', 'Text 2: 30']
     """
-    by_page: dict[int, list[Line]] = {}
-    for line in lines:
-        by_page.setdefault(line.page, []).append(line)
-    edges = [(page[0], page[-1]) for page in by_page.values()]
+    pages = _pages(lines)
+    for page in pages:
+        while page and _PAGE_NUMBER.match(page[0].text):
+            page.pop(0)
+        while page and _PAGE_NUMBER.match(page[-1].text):
+            page.pop()
+    edges = [(page[0], page[-1]) for page in pages if page]
     counts = Counter(_digitless(line) for pair in edges for line in set(pair))
     recurring = {text for text, count in counts.items() if len(edges) >= 2 and count >= max(2, len(edges) / 2)}
-    at_edge = {id(line) for pair in edges for line in pair}
-    kept = []
+    return [
+        line
+        for page in pages
+        for position, line in enumerate(page)
+        if not (position in (0, len(page) - 1) and _digitless(line) in recurring)
+    ]
+
+
+def _pages(lines: list[Line]) -> list[list[Line]]:
+    """The lines of each page, in order."""
+    pages: dict[int, list[Line]] = {}
     for line in lines:
-        if _PAGE_NUMBER.match(line.text) or (id(line) in at_edge and _digitless(line) in recurring):
-            continue
-        kept.append(line)
-    return kept
+        pages.setdefault(line.page, []).append(line)
+    return list(pages.values())
 
 
 def _digitless(line: Line) -> str:
@@ -216,9 +240,9 @@ def blocks_of(lines: Sequence[Line]) -> list[Block]:
         text = join_lines([line.text for line in group])
         first = group[0]
         if first.size in levels or (plain and len(group) == 1 and looks_like_heading(text)):
-            blocks.append(Block((_PERMALINK.sub("", text),), level=levels.get(first.size, 2)))
-        elif _BULLET.match(text):
-            blocks.append(Block((_BULLET.sub("", text),), item=True))
+            blocks.append(Block((PERMALINK.sub("", text),), level=levels.get(first.size, 2)))
+        elif BULLET.match(text):
+            blocks.append(Block((BULLET.sub("", text),), item=True))
         else:
             lines_of = tuple(join_lines(part) for part in hard_lines([line.text for line in group], full))
             blocks.append(Block(lines_of, bold=first.bold, item=bool(_LIST_NUMBER.match(text))))
@@ -228,66 +252,68 @@ def blocks_of(lines: Sequence[Line]) -> list[Block]:
 def full_line(lines: Sequence[Line], body: float) -> int:
     """The length in characters of a full line of body text (the 90th percentile)."""
     lengths = sorted(len(line.text) for line in lines if line.size == body)
-    return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+    return lengths[int(FULL_LINE_PERCENTILE * (len(lengths) - 1))] if lengths else 0
 
 
 def hard_lines(texts: Sequence[str], full: int) -> list[list[str]]:
-    """A paragraph's lines grouped into the lines its writer broke: a line shorter than `SHORT_LINE`
-    of a `full` line ends one (`qa.blocks.group_lines` then joins an address to its "write to:").
+    """A paragraph's lines grouped into the lines its writer broke: a line ends one when the next
+    line's first word would have fitted after it on a `full` line (`qa.blocks.group_lines` then
+    joins an address to its "write to:"); a line cut short before a long word or address is wrapped.
 
     >>> hard_lines(["Call us or write to:", "Harbor Credit Union", "1 Dock Street."], 40)
     [['Call us or write to:'], ['Harbor Credit Union'], ['1 Dock Street.']]
-    >>> hard_lines(["We keep your files until you delete", "them."], 40)
-    [['We keep your files until you delete', 'them.']]
+    >>> hard_lines(["Read more at", "https://example.com/privacy/cookies-and-tracking here."], 40)
+    [['Read more at', 'https://example.com/privacy/cookies-and-tracking here.']]
     """
     parts: list[list[str]] = []
-    broken = True
-    for text in texts:
-        if broken:
+    for before, text in zip([None, *texts], texts, strict=False):  # each line with the one before
+        word = text.split(" ", 1)[0]
+        if before is None or len(before) + 1 + len(word) <= full:
             parts.append([text])
         else:
             parts[-1].append(text)
-        broken = len(text) < SHORT_LINE * full
     return parts
 
 
 def line_spacing(lines: Sequence[Line], body: float) -> float:
     """The usual distance between two body lines of one paragraph: the commonest gap between body
     lines from `LEADING[0]` to `LEADING[1]` times the body size (a paragraph gap is wider, the
-    staggered cells of a table narrower); 1.2 times the body size if there is none."""
+    staggered cells of a table narrower); `DEFAULT_LEADING` times the body size if there is none."""
     low, high = LEADING[0] * body, LEADING[1] * body
     gaps = Counter(
         round(a.y - b.y, 1)
         for a, b in pairwise(lines)
         if a.page == b.page and a.size == b.size == body and low <= a.y - b.y <= high
     )
-    return gaps.most_common(1)[0][0] if gaps else 1.2 * body
+    return gaps.most_common(1)[0][0] if gaps else DEFAULT_LEADING * body
 
 
 def _starts_block(previous: Line, line: Line, levels: dict[float, int], spacing: float) -> bool:
     """Whether `line` starts a new block rather than continuing `previous`'s."""
-    if line.page != previous.page:  # a paragraph goes on over a page break only mid-sentence
-        return previous.text.endswith(_SENTENCE_END) or not line.text[:1].islower()
     if levels.get(line.size) != levels.get(previous.size) or line.bold != previous.bold:
         return True
-    if _BULLET.match(line.text) or _LIST_NUMBER.match(line.text):
+    if BULLET.match(line.text) or _LIST_NUMBER.match(line.text):
         return True
+    if line.page != previous.page:  # a paragraph goes on over a page break only mid-sentence
+        return previous.text.endswith(SENTENCE_END)
     return previous.y - line.y > PARAGRAPH_GAP * spacing
 
 
 def join_lines(texts: Sequence[str]) -> str:
-    """A paragraph's lines as one text; a word hyphenated at a line end is joined again when the
-    joined word is English, else it keeps its hyphen.
+    """A paragraph's lines as one text. A word hyphenated at a line end is joined again, unless
+    both halves are English words and the joined word is not (a compound: "opt-out").
 
-    >>> join_lines(["We do not sell your infor-", "mation.", "Ask our self-", "service desk."])
-    'We do not sell your information. Ask our self-service desk.'
+    >>> join_lines(["We do not sell your infor-", "mation or geoloca-", "tion.", "Ask our self-", "service desk."])
+    'We do not sell your information or geolocation. Ask our self-service desk.'
     """
+    words = english_words()
     text = ""
     for line in texts:
         broken = re.search(r"([^\W\d_]+)-$", text)
         if broken and line[:1].islower():
-            word = broken.group(1) + re.match(r"[^\W\d_]*", line).group(0)  # type: ignore[union-attr]
-            text = text[:-1] + line if word.lower() in english_words() else text + line
+            head, tail = broken.group(1).lower(), re.split(r"[^\w]", line, maxsplit=1)[0].lower()
+            compound = head in words and tail in words and head + tail not in words
+            text = text + line if compound else text[:-1] + line
         else:
             text = f"{text} {line}" if text else line
     return text

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 
-from qa.blocks import Block, clean_line
+from qa.blocks import BULLET, BULLET_MARK, Block, clean_line
 
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
-_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
-_BULLET = re.compile(r"^\s*[-*+•]\s+")
+_ITEM = re.compile(rf"^\s*(?:{BULLET_MARK}|\d{{1,2}}[.)])\s+")
 _BOLD_LINE = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
-_TOC_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+\[[^\]]*\]\(#[^)]*\)\s*$")  # "- [Cookies](#cookies)"
+_TOC_ITEM = re.compile(rf"^\s*(?:{BULLET_MARK}|\d{{1,2}}[.)])\s+\[[^\]]*\]\(#[^)]*\)\s*$")  # "- [Cookies](#cookies)"
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|`|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)|(?<=\S)_(?!\w))")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -84,7 +83,7 @@ def read_markdown(text: str) -> list[Block]:
                 indents.pop()
             if not indents or indents[-1] < indent:
                 indents.append(indent)
-            body = _BULLET.sub("", first) if _BULLET.match(first) else first.strip()
+            body = BULLET.sub("", first) if BULLET.match(first) else first.strip()
             blocks.append(Block((_inline(" ".join([body, *run[1:]])),), item=True, depth=len(indents) - 1))
         else:
             blocks.append(Block((_inline(" ".join(run)),)))
@@ -104,8 +103,8 @@ def read_plain_text(text: str) -> list[Block]:
         line = clean_line(" ".join(run))
         if not line:
             continue
-        if _BULLET.match(run[0]):
-            blocks.append(Block((clean_line(_BULLET.sub("", line)),), item=True))
+        if BULLET.match(run[0]):
+            blocks.append(Block((clean_line(BULLET.sub("", line)),), item=True))
         elif len(run) == 1 and looks_like_heading(line):
             blocks.append(Block((line,), level=2))
         else:

@@ -117,7 +117,7 @@ def _glossary(policy: Policy, spans: dict[str, list[tuple[int, int]]]) -> dict[s
     """
     by_section: dict[str, list[Definition]] = {}
     for clause in policy.clauses:
-        if not spans[clause.id] or not _GLOSSARY_TITLE.search(clause.section_title):
+        if not spans[clause.id] or not _GLOSSARY_TITLE.search(clause.own_title):  # not a parent's title
             continue
         start, end = spans[clause.id][0]
         sentence = clause.text[start:end]

@@ -17,6 +17,10 @@ class Section:
     title: str
 
 
+# Between the titles of the headings a subsection sits under and its own: "Sharing Your Data › Service providers".
+TITLE_PATH = " › "
+
+
 @dataclass(frozen=True)
 class Clause:
     """One numbered clause ("C.6") or unnumbered paragraph ("E.p2").
@@ -31,6 +35,11 @@ class Clause:
     text: str
     start: int
     end: int
+
+    @property
+    def own_title(self) -> str:
+        """The title of the clause's own heading, without those it sits under: "Service providers"."""
+        return self.section_title.rsplit(TITLE_PATH, 1)[-1]
 
     @property
     def citation(self) -> str:

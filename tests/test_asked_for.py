@@ -1,10 +1,10 @@
-"""qa.asked_for: which questions ask for a time period or an amount, and which texts state one."""
+"""qa.asked_for: which questions ask for a time period, an amount or a phone number, and which texts state one."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.asked_for import AMOUNT, PERIOD, asked_for, unstated
+from qa.asked_for import AMOUNT, PERIOD, PHONE, asked_for, unstated
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,14 @@ from qa.asked_for import AMOUNT, PERIOD, asked_for, unstated
         ("How long will your reviews be visible?", "period"),
         ("How long should my user name be retained?", "period"),
         ("How long must my password be at least?", None),
+        ("What's the phone number for customer support?", "phone"),
+        ("What is your customer service number?", "phone"),
+        ("Which number do I call to complain?", "phone"),
+        ("How can I call you about my data?", "phone"),
+        ("Do you collect my phone number?", None),  # the user's own number: a question about collection
+        ("What is the phone number I gave you used for?", None),
+        ("What is the purpose of collecting my phone number?", None),
+        ("Can I change my phone number myself online?", None),
         ("", None),
     ],
 )
@@ -87,6 +95,21 @@ def test_period_evidence(text, states):
 )
 def test_amount_evidence(text, states):
     assert bool(AMOUNT.evidence.search(text)) is states
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("Call us at 1-800-555-0199 or write to us.", True),
+        ("Telephone: +44 20 7946 0958", True),
+        ("Our hotline is (852) 2215 5100.", True),
+        ("We collect your name, phone number and fax number.", False),
+        ("Membership costs $2,999 a year.", False),
+        ("Updated November 2015; see clause 3.1.", False),
+    ],
+)
+def test_phone_evidence(text, states):
+    assert bool(PHONE.evidence.search(text)) is states
 
 
 def test_unstated_looks_at_every_text():

@@ -192,12 +192,16 @@ You have the right to:
 
 ## 3. Contact
 
-Write to us at privacy@acme.example. We collect:
+Write to us at privacy@acme.example. With each request we collect:
 
 - Name
 - Email address
+"""
+FOLLOW_US = """
+Follow us:
 
-Home | About | Careers | Contact
+- Twitter
+- LinkedIn
 """
 
 
@@ -207,8 +211,13 @@ def test_whole_sentence_items_stay_apart_unless_a_lead_in_gathers_them():
         "We keep it for 30 days.",
         "You can delete it at any time.",
         "You have the right to:\nAsk for a copy.\nAsk us to correct it.",
-        "Write to us at privacy@acme.example. We collect:\nName\nEmail address",  # kept, unlike the footer
+        "Write to us at privacy@acme.example. With each request we collect:\nName\nEmail address",
     ]
+    ends_with_links = [c.text for c in parse_document(LISTS + FOLLOW_US, "markdown").clauses]
+    assert ends_with_links[-2:] == [
+        "Write to us at privacy@acme.example. With each request we collect:\nName\nEmail address",
+        "Follow us:",
+    ]  # a short lead-in's list is a footer
 
 
 NESTED_HEADINGS = {
@@ -233,6 +242,26 @@ def test_a_subsection_is_cited_under_the_heading_it_sits_in(kind):
         "§4 ¶1 Your Rights",
     ]
     assert "3.1. Service providers\n\nWe use hosting" in policy.text  # the text keeps each heading's own title
+
+
+def test_a_glossary_is_known_by_its_own_heading_not_by_a_parent_s():
+    text = (
+        "# Acme Privacy Policy\n\n## 5. Your Rights Under These Terms\n\n### 5.1 Contact us\n\n"
+        "Email: write to privacy@acme.example with your request.\n\nPost: Acme Ltd, 1 Main Street, Springfield.\n\n"
+        "## 6. Key Terms\n\nDevice: a hub, sensor or robot on your network.\n\n"
+        "Usage Data: how the app and Devices are used.\n"
+    )
+    policy = parse_document(text, "markdown")
+    assert policy.clause("5.1.p1").citation == "§5.1 ¶1 Your Rights Under These Terms › Contact us"
+    assert [d.term for d in find_definitions(policy)] == ["Device", "Usage Data"]
+
+
+def test_an_item_ending_in_a_colon_leads_the_items_after_it():
+    text = "# Acme\n\n## 1. Rights\n\n- We never sell data.\n- You can ask us to:\n- Delete it.\n- Correct it.\n"
+    assert [c.text for c in parse_document(text, "markdown").clauses] == [
+        "We never sell data.",
+        "You can ask us to:\nDelete it.\nCorrect it.",
+    ]
 
 
 def test_html_definition_lists_and_heading_permalinks():

@@ -68,14 +68,14 @@ def test_type_sizes_make_heading_levels_and_gaps_make_paragraphs():
     ]
 
 
-def _pdf(*, text: bool, password: str | None = None) -> bytes:
+def _pdf(*, text: bool, password: str | None = None, owner: str | None = None) -> bytes:
     writer = PdfWriter()
     if text:
         writer.append(DOCS / "acme.pdf")
     else:
         writer.add_blank_page(width=595, height=842)
-    if password:
-        writer.encrypt(password)
+    if password is not None:
+        writer.encrypt(password, owner, algorithm="AES-256")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -92,6 +92,11 @@ def _pdf(*, text: bool, password: str | None = None) -> bytes:
 def test_pdfs_that_cannot_be_read_say_why(data, message):
     with pytest.raises(PolicyError, match=message):
         read_pdf(data, "upload.pdf")
+
+
+def test_a_pdf_locked_only_against_changes_opens_without_a_password():
+    blocks = read_pdf(_pdf(text=True, password="", owner="owner-only"), "locked.pdf").blocks
+    assert blocks == read_pdf((DOCS / "acme.pdf").read_bytes()).blocks
 
 
 def test_a_pdf_is_known_by_its_content_whatever_its_name():
