@@ -5,7 +5,8 @@ rebuilds them: a line is the text drawn at one height of a page; lines in a larg
 the body text are headings (the largest level 1, the next level 2, ...); a line all in bold
 at body size is a bold block (a heading if short, as in HTML); a paragraph is a run of lines
 of one style without a gap wider than the body's line spacing; a line opening with a bullet
-("•", "-") or a number ("2.", "b)") starts a list item; a line that ends where the next
+("•", "-") or a number ("2.", "b)") starts a list item, and so does each line of a block
+indented from the body's left edge (a browser draws bullets as shapes); a line that ends where the next
 line's first word would still have fitted was broken by its writer (an address), not wrapped.
 Wrapped lines are joined, and a word hyphenated at a line end is joined again unless both
 halves are words and the whole is not ("infor-" "mation" and "geoloca-" "tion" join,
@@ -19,6 +20,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +33,9 @@ from qa.read_html import PERMALINK
 from qa.read_text import looks_like_heading
 from qa.words import english_words
 
+# A PDF's metadata title is no title when it is longer than this, or like `_NO_TITLE`.
+MAX_TITLE = 200
+_NO_TITLE = re.compile(r"\.(?:html?|pdf|docx?|txt|md)$|^untitled\b|^microsoft (?:word|powerpoint) - |^/", re.I)
 # A longer file is refused: policies run to tens of pages, and reading a page costs time.
 MAX_PAGES = 300
 # A line whose type is this much larger than the body text's is a heading.
@@ -46,10 +51,19 @@ SAME_LINE = 0.3
 # A rough glyph width, in type sizes: a run starting beyond the previous run's length at this
 # width is a separate word.
 GLYPH_WIDTH = 0.45
+# Lines that all start this many type sizes right of the body's left edge are list items (a
+# browser draws a list's bullets as shapes, not as text).
+LIST_INDENT = 1.0
 # A full line of body text: this percentile of the body lines' lengths.
 FULL_LINE_PERCENTILE = 0.9
 _LIST_NUMBER = re.compile(r"^(?:\(?[0-9]{1,2}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\))\s+")
+# What a browser prints around a page when asked to: the date and time, the address, "1/3".
+_PRINT_MARK = re.compile(
+    r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},?\s+\d{1,2}:\d{2}|\b(?:file|https?)://\S+|\b\d+\s*/\s*\d+$", re.I
+)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+# Typographic ligatures ("ﬁ", "ﬀ", "ﬄ") as the letters they join, so that "ﬁles" is "files".
+_LIGATURES = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)}
 # Control characters: what pypdf gives for a glyph its font does not map to text (an emoji).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -57,7 +71,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 @dataclass(frozen=True)
 class Line:
     """The text drawn at one height of one page: where it starts (x, and y from the bottom), the
-    largest type size on it, and whether all of its letters are bold."""
+    largest type size on it, whether all of its letters are bold, and the font of most of them."""
 
     page: int
     x: float
@@ -65,6 +79,7 @@ class Line:
     size: float
     bold: bool
     text: str
+    font: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,7 @@ class _Run:
     size: float
     bold: bool
     text: str
+    font: str
 
 
 @dataclass(frozen=True)
@@ -96,12 +112,14 @@ def read_pdf(data: bytes, name: str = "the PDF") -> PdfText:
 def pdf_lines(data: bytes, name: str = "the PDF") -> tuple[list[Line], str | None]:
     """Every line of text of the PDF, page by page, top to bottom, and the title in its metadata."""
     from pypdf import PdfReader  # subtle: only adding a PDF policy needs pypdf
-    from pypdf.errors import DependencyError, PyPdfError
+    from pypdf.errors import DependencyError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise PolicyError(f"{name} is password-protected; save an unprotected copy and try again")
+        if not reader.pages:
+            raise PolicyError(f"{name} has no pages; give a PDF with the policy's text")
         if len(reader.pages) > MAX_PAGES:
             raise PolicyError(
                 f"{name} has {len(reader.pages):,} pages; policies up to {MAX_PAGES} pages are accepted: "
@@ -118,21 +136,25 @@ def pdf_lines(data: bytes, name: str = "the PDF") -> tuple[list[Line], str | Non
     except DependencyError as error:  # a cipher pypdf cannot run here
         problem = f"{name} is encrypted in a way this reader cannot open ({error})"
         raise PolicyError(f"{problem}; save a copy without encryption and try again") from None
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as error:
-        problem = f"{type(error).__name__}: {error}"
+    except Exception as error:  # noqa: BLE001 - a damaged file makes pypdf raise almost anything
+        problem = f"{type(error).__name__}: {str(error)[:200]}"
         raise PolicyError(f"{name} is not a readable PDF ({problem}); try saving it again") from None
     return lines, metadata_title(title)
 
 
 def metadata_title(title: object) -> str | None:
-    """The title a PDF's metadata states, unless it is only a file name (as some printers set it).
+    """The title a PDF's metadata states, unless it is no title: a file name (as some printers set
+    it), "Untitled", "Microsoft Word - ...", control characters, or longer than `MAX_TITLE` characters.
 
-    >>> metadata_title(" Acme Privacy Policy "), metadata_title("policy.html"), metadata_title(None)
+    >>> metadata_title(" Acme  Privacy Policy "), metadata_title("policy.html"), metadata_title("Untitled")
     ('Acme Privacy Policy', None, None)
     """
-    if not isinstance(title, str) or re.search(r"\.(?:html?|pdf|docx?|txt|md)$", title.strip(), re.I):
+    if not isinstance(title, str) or _CONTROL.search(title.replace("\n", " ")):
         return None
-    return title.strip() or None
+    title = " ".join(title.split())
+    if not title or len(title) > MAX_TITLE or _NO_TITLE.search(title):
+        return None
+    return title
 
 
 def _collect(runs: list[_Run], text: str, cm: Sequence[float], tm: Sequence[float], font: object, size: float) -> None:
@@ -146,7 +168,8 @@ def _collect(runs: list[_Run], text: str, cm: Sequence[float], tm: Sequence[floa
     scale = math.hypot(tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]) or 1.0
     base = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
     bold = bool(re.search(r"bold|black|heavy|semibold|demi", base, re.I))
-    runs.append(_Run(x, y, round(size * scale, 1), bold, _CONTROL.sub("", text.replace("\n", " "))))
+    text = _CONTROL.sub("", text.replace("\n", " ")).translate(_LIGATURES)
+    runs.append(_Run(x, y, round(abs(size) * scale, 1), bold, text, base))
 
 
 def _lines(page: int, runs: list[_Run]) -> list[Line]:
@@ -168,7 +191,8 @@ def _lines(page: int, runs: list[_Run]) -> list[Line]:
         text = re.sub(r"\s+", " ", text).strip()
         letters = [r for r in row if any(c.isalpha() for c in r.text)]
         bold = bool(letters) and all(r.bold for r in letters)
-        lines.append(Line(page, row[0].x, row[0].y, max(r.size for r in row), bold, text))
+        font = max(row, key=lambda r: len(r.text)).font
+        lines.append(Line(page, row[0].x, row[0].y, max(r.size for r in row), bold, text, font))
     return lines
 
 
@@ -181,12 +205,17 @@ def drop_running_lines(lines: list[Line]) -> list[Line]:
     >>> rows = [Line(p, 0, y, 8, False, text) for p in (1, 2) for y, text in page(p)]
     >>> [line.text for line in drop_running_lines(rows)]
     ['Text 1: 30', 'Text 2: 30']
+    >>> body = Line(1, 0, 700, 12, False, "We collect your name and email address when you register.")
+    >>> printed = [Line(1, 0, 800, 8, False, "11/29/26, 8:53 PM"), body, Line(1, 0, 20, 8, False, "file:///p.html 1/1")]
+    >>> [line.text for line in drop_running_lines(printed)]
+    ['We collect your name and email address when you register.']
     """
+    body = body_size(lines) if lines else 0.0
     pages = _pages(lines)
     for page in pages:
-        while page and _PAGE_NUMBER.match(page[0].text):
+        while page and _page_mark(page[0], body):
             page.pop(0)
-        while page and _PAGE_NUMBER.match(page[-1].text):
+        while page and _page_mark(page[-1], body):
             page.pop()
     edges = [(page[0], page[-1]) for page in pages if page]
     counts = Counter(_digitless(line) for pair in edges for line in set(pair))
@@ -197,6 +226,11 @@ def drop_running_lines(lines: list[Line]) -> list[Line]:
         for position, line in enumerate(page)
         if not (position in (0, len(page) - 1) and _digitless(line) in recurring)
     ]
+
+
+def _page_mark(line: Line, body: float) -> bool:
+    """A page number, or in type smaller than the body's a browser's print date, address or "1/3"."""
+    return bool(_PAGE_NUMBER.match(line.text)) or (line.size < body and bool(_PRINT_MARK.search(line.text)))
 
 
 def _pages(lines: list[Line]) -> list[list[Line]]:
@@ -234,7 +268,8 @@ def blocks_of(lines: Sequence[Line]) -> list[Block]:
             groups.append([line])
         else:
             groups[-1].append(line)
-    full = full_line(lines, body)
+    full = full_lines(lines)
+    left = Counter(round(line.x) for line in lines if line.size == body).most_common(1)[0][0]
     blocks = []
     for group in groups:
         text = join_lines([line.text for line in group])
@@ -243,16 +278,27 @@ def blocks_of(lines: Sequence[Line]) -> list[Block]:
             blocks.append(Block((PERMALINK.sub("", text),), level=levels.get(first.size, 2)))
         elif BULLET.match(text):
             blocks.append(Block((BULLET.sub("", text),), item=True))
+        elif all(line.x > left + LIST_INDENT * body for line in group):
+            parts = hard_lines([line.text for line in group], full[first.font, first.size])
+            blocks.extend(Block((join_lines(part),), item=True) for part in parts)
         else:
-            lines_of = tuple(join_lines(part) for part in hard_lines([line.text for line in group], full))
+            parts = hard_lines([line.text for line in group], full[first.font, first.size])
+            lines_of = tuple(join_lines(part) for part in parts)
             blocks.append(Block(lines_of, bold=first.bold, item=bool(_LIST_NUMBER.match(text))))
     return blocks
 
 
-def full_line(lines: Sequence[Line], body: float) -> int:
-    """The length in characters of a full line of body text (the 90th percentile)."""
-    lengths = sorted(len(line.text) for line in lines if line.size == body)
-    return lengths[int(FULL_LINE_PERCENTILE * (len(lengths) - 1))] if lengths else 0
+def full_lines(lines: Sequence[Line]) -> dict[tuple[str, float], int]:
+    """The length in characters of a full line in each font and size (`FULL_LINE_PERCENTILE` of
+    its lines' lengths): characters are narrower in one font than in another.
+
+    >>> full_lines([Line(1, 0, 0, 10, False, "x" * n, "Serif") for n in (40, 90, 88, 12)])
+    {('Serif', 10): 88}
+    """
+    lengths: dict[tuple[str, float], list[int]] = {}
+    for line in lines:
+        lengths.setdefault((line.font, line.size), []).append(len(line.text))
+    return {key: sorted(found)[int(FULL_LINE_PERCENTILE * (len(found) - 1))] for key, found in lengths.items()}
 
 
 def hard_lines(texts: Sequence[str], full: int) -> list[list[str]]:
@@ -307,13 +353,13 @@ def join_lines(texts: Sequence[str]) -> str:
     'We do not sell your information or geolocation. Ask our self-service desk.'
     """
     words = english_words()
-    text = ""
+    parts: list[str] = []
     for line in texts:
-        broken = re.search(r"([^\W\d_]+)-$", text)
+        broken = re.search(r"([^\W\d_]+)-$", parts[-1]) if parts else None
         if broken and line[:1].islower():
             head, tail = broken.group(1).lower(), re.split(r"[^\w]", line, maxsplit=1)[0].lower()
             compound = head in words and tail in words and head + tail not in words
-            text = text + line if compound else text[:-1] + line
+            parts[-1] = parts[-1] + line if compound else parts[-1][:-1] + line
         else:
-            text = f"{text} {line}" if text else line
-    return text
+            parts.append(line)
+    return " ".join(parts)

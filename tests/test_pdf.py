@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfWriter
 
 from qa.errors import PolicyError
 from qa.parse import load_policy, parse_file_bytes
-from qa.read_pdf import Line, blocks_of, read_pdf
+from qa.read_pdf import Line, blocks_of, drop_running_lines, metadata_title, pdf_lines, read_pdf
 from tests.conftest import DATA
 
 DOCS = DATA / "docs"
@@ -81,10 +83,58 @@ def _pdf(*, text: bool, password: str | None = None, owner: str | None = None) -
     return out.getvalue()
 
 
+def _raw_pdf(content: bytes, *, stream: bytes = b"", font: bytes = b"") -> bytes:
+    """A one-page PDF written by hand: `content` drawn in Helvetica (`font`: more font entries),
+    `stream`: more entries of the content stream's dictionary."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d %s >>\nstream\n" % (len(content), stream) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica %s >>" % font,
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+FILES = b"BT /F1 12 Tf 72 700 Td (We keep your \x01les for thirty days.) Tj ET"
+
+
+def test_a_ligature_is_read_as_its_letters():
+    ligature = b"/Encoding << /Type /Encoding /Differences [1 /fi] >>"  # code 1 draws the "ﬁ" glyph
+    lines, _ = pdf_lines(_raw_pdf(FILES, font=ligature))
+    assert [line.text for line in lines] == ["We keep your files for thirty days."]
+
+
+def test_a_browser_s_print_marks_are_dropped_from_a_one_page_pdf():
+    body = [
+        Line(1, 30, 700, 12, False, "We collect your name and email address when you register for an account."),
+        Line(1, 30, 686, 12, False, "We never sell them."),
+    ]
+    header = Line(1, 20, 800, 8, False, "11/29/26, 8:53 PM Acme Privacy")
+    footer = Line(1, 20, 20, 8, False, "file:///home/me/acme.html 1/1")
+    assert drop_running_lines([header, *body, footer]) == body
+
+
+def test_a_metadata_title_must_read_like_one():
+    assert metadata_title("Acme\nPrivacy  Policy") == "Acme Privacy Policy"
+    for junk in ("Microsoft Word - policy.docx", "\x00\x01junk", "Untitled", "/Foo", "x" * 201, 42):
+        assert metadata_title(junk) is None
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (b"%PDF-1.4\n%broken", "is not a readable PDF"),
+        (_raw_pdf(FILES, stream=b"/Filter /Foo"), "is not a readable PDF"),  # pypdf: NotImplementedError
+        (_raw_pdf(b"BT " + b"[" * 5000 + b" ET"), "is not a readable PDF"),  # pypdf: RecursionError
         (_pdf(text=False), "has no text to read"),
         (_pdf(text=True, password="secret"), "is password-protected"),
     ],
@@ -102,3 +152,19 @@ def test_a_pdf_locked_only_against_changes_opens_without_a_password():
 def test_a_pdf_is_known_by_its_content_whatever_its_name():
     data = (DOCS / "acme.pdf").read_bytes()
     assert parse_file_bytes(DOCS / "acme.download", data).title == "Acme Cloud Privacy Policy"
+
+
+ACME = (DOCS / "acme.pdf").read_bytes()
+EDITS = st.tuples(st.integers(0, len(ACME) - 1), st.integers(0, 40), st.binary(max_size=40))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(EDITS, min_size=1, max_size=8))
+def test_a_damaged_pdf_gives_a_policy_or_one_clear_error(edits):
+    data = bytearray(ACME)
+    for position, cut, inserted in edits:  # cut some bytes at a random place and put others there
+        data[position : position + cut] = inserted
+    try:
+        parse_file_bytes(DOCS / "damaged.pdf", bytes(data))
+    except PolicyError as error:
+        assert "\n" not in str(error)
