@@ -244,6 +244,16 @@ def test_a_subsection_is_cited_under_the_heading_it_sits_in(kind):
     assert "3.1. Service providers\n\nWe use hosting" in policy.text  # the text keeps each heading's own title
 
 
+def test_a_lone_top_heading_after_a_cookie_notice_is_no_parent():
+    text = (
+        "We use cookies to improve your experience. By clicking Accept you agree to our use of cookies.\n\n"
+        "# Acme Privacy Policy\n\n## 1. Data\n\nWe collect your name when you register.\n\n"
+        "## 2. Sharing\n\nWe share your name with couriers.\n"
+    )
+    cited = [c.citation for c in parse_document(text, "markdown").clauses]
+    assert cited[-2:] == ["§1 ¶1 Data", "§2 ¶1 Sharing"]
+
+
 def test_a_glossary_is_known_by_its_own_heading_not_by_a_parent_s():
     text = (
         "# Acme Privacy Policy\n\n## 5. Your Rights Under These Terms\n\n### 5.1 Contact us\n\n"
