@@ -278,13 +278,13 @@ def blocks_of(lines: Sequence[Line]) -> list[Block]:
             blocks.append(Block((PERMALINK.sub("", text),), level=levels.get(first.size, 2)))
         elif BULLET.match(text):
             blocks.append(Block((BULLET.sub("", text),), item=True))
-        elif all(line.x > left + LIST_INDENT * body for line in group):
-            parts = hard_lines([line.text for line in group], full[first.font, first.size])
-            blocks.extend(Block((join_lines(part),), item=True) for part in parts)
         else:
-            parts = hard_lines([line.text for line in group], full[first.font, first.size])
-            lines_of = tuple(join_lines(part) for part in parts)
-            blocks.append(Block(lines_of, bold=first.bold, item=bool(_LIST_NUMBER.match(text))))
+            broken = hard_lines([line.text for line in group], full[first.font, first.size])
+            parts = tuple(join_lines(part) for part in broken)
+            if all(line.x > left + LIST_INDENT * body for line in group):  # an indented list
+                blocks.extend(Block((part,), item=True) for part in parts)
+            else:
+                blocks.append(Block(parts, bold=first.bold, item=bool(_LIST_NUMBER.match(text))))
     return blocks
 
 

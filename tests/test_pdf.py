@@ -70,6 +70,22 @@ def test_type_sizes_make_heading_levels_and_gaps_make_paragraphs():
     ]
 
 
+def test_lines_indented_from_the_body_are_list_items():
+    paragraph = ["We keep a record of each order you place with us and of each payment you make so"] * 4
+    rows = [(72, 700 - 14 * i, text) for i, text in enumerate(paragraph)]
+    rows += [
+        (72, 620, "We also collect:"),
+        (90, 596, "IP address"),  # a browser draws the bullet as a shape, not as text
+        (90, 582, "Browser type"),
+    ]
+    blocks = blocks_of([Line(1, x, y, 10, False, text) for x, y, text in rows])
+    assert [(b.text, b.item) for b in blocks][1:] == [
+        ("We also collect:", False),
+        ("IP address", True),
+        ("Browser type", True),
+    ]
+
+
 def _pdf(*, text: bool, password: str | None = None, owner: str | None = None) -> bytes:
     writer = PdfWriter()
     if text:
