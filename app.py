@@ -96,8 +96,9 @@ def _ask_tab(k_default: int) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr
 def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
     """The upload form: a policy file, an optional name, and the button that indexes it."""
     gr.Markdown(
-        f"Add the privacy policy of any service: an HTML page saved from the browser, Markdown or plain "
-        f"text, up to {MAX_POLICY_BYTES // 1_000_000} MB. Its sections and numbering become the citations. "
+        "Add the privacy policy of any service: an HTML page saved from the browser, a PDF with text in it "
+        f"(not a scan), Markdown or plain text, up to {MAX_POLICY_BYTES // 1_000_000} MB. Its sections and "
+        "numbering become the citations. "
         "The file stays on this machine."
     )
     upload = gr.File(
