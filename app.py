@@ -27,7 +27,7 @@ import gradio as gr
 from qa import QAError, Settings, render, render_policy
 from qa.catalog import Catalog
 from qa.library import MAX_POLICY_BYTES
-from qa.parse import SUFFIXES
+from qa.parse import FILE_TYPES, SUFFIXES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -102,7 +102,7 @@ def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
         "The file stays on this machine."
     )
     upload = gr.File(
-        label="Policy file (.html, .md, .txt or .pdf)",
+        label=f"Policy file ({FILE_TYPES})",
         file_types=sorted(SUFFIXES),
         file_count="single",
         type="filepath",

@@ -20,6 +20,8 @@ _TOC_TITLE = re.compile(
 # How a sentence or a lead-in ends, and how a whole sentence ends.
 SENTENCE_END = (".", ":", ";", "?", "!")
 FULL_STOP = (".", "!", "?")
+# What may close a sentence after its stop: a bracket or a quote ('..." he said.' ends in ".").
+CLOSING_MARKS = ")\"'”’"
 # A list item's bullet, in Markdown, plain text or a PDF ("•", "◦", "▪", "–", ...).
 BULLET_MARK = r"[-*+•◦▪‣●○■□–·]"
 BULLET = re.compile(rf"^\s*{BULLET_MARK}\s+")
@@ -66,7 +68,7 @@ def is_chrome(block: Block) -> bool:
 def is_sentence(block: Block) -> bool:
     """A paragraph of real prose: at least 8 words, ending like a sentence or a lead-in."""
     text = block.text
-    return not block.level and len(text.split()) >= 8 and text.rstrip(")\"'”’").endswith(SENTENCE_END)
+    return not block.level and len(text.split()) >= 8 and text.rstrip(CLOSING_MARKS).endswith(SENTENCE_END)
 
 
 def title_case(heading: str) -> str:
@@ -168,5 +170,5 @@ def is_sentence_item(text: str) -> bool:
     >>> is_sentence_item("We never sell your data."), is_sentence_item("Email address"), is_sentence_item("Name.")
     (True, False, False)
     """
-    text = text.strip().rstrip(")\"'”’")
+    text = text.strip().rstrip(CLOSING_MARKS)
     return len(text.split()) >= 3 and text[:1].isupper() and text.endswith(FULL_STOP)

@@ -21,6 +21,7 @@ from typing import NoReturn
 
 from qa.errors import InvalidQuestion, PolicyError, QAError
 from qa.library import check_policy_file, list_policies, remove_policy, settings_for
+from qa.parse import FILE_TYPES
 from qa.render import NOT_COVERED, corrected_text, expansion_text
 from qa.settings import Settings
 from qa.types import Answer
@@ -79,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         "--policy", metavar="NAME", help="which policy to ask (see: policyqa list); default the shipped one"
     )
     index = commands.add_parser("index", help="rebuild a policy's index, or add a policy file and index it")
-    index.add_argument("path", nargs="?", help="an .html, .md, .txt or .pdf policy file to add (needs --name)")
+    index.add_argument("path", nargs="?", help=f"an {FILE_TYPES} policy file to add (needs --name)")
     index.add_argument("--name", metavar="NAME", help="the policy's name, e.g. acme-cloud")
     commands.add_parser("list", help="list the policies and whether they are indexed")
     remove = commands.add_parser("remove", help="remove an added policy: its file and its index")

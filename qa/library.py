@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.errors import PolicyError
-from qa.parse import SUFFIXES, parse_file_bytes
+from qa.parse import FILE_TYPES, SUFFIXES, parse_file_bytes
 from qa.settings import Settings
 from qa.types import Policy
 
@@ -110,7 +110,7 @@ def check_policy_file(path: Path, name: str, settings: Settings) -> PolicyFile:
     check_name(name)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise PolicyError(f"{path.name}: unsupported file type; give an .html, .md, .txt or .pdf file")
+        raise PolicyError(f"{path.name}: unsupported file type; give an {FILE_TYPES} file")
     try:
         size = path.stat().st_size
     except OSError as error:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.blocks import (
+    CLOSING_MARKS,
     SENTENCE_END,
     Block,
     group_lines,
@@ -54,6 +55,8 @@ _HEADING_NUMBERS = (
     re.compile(r"^([IVXLC]{1,6})[.)]\s+(\S.*)$"),
 )
 _MAX_HEADING_WORDS = 15
+# The policy files accepted, as people are told: the suffixes below, spelt as most people write them.
+FILE_TYPES = ".html, .md, .txt or .pdf"
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
 
 
@@ -79,7 +82,7 @@ def heading_of(block: Block) -> tuple[str | None, str] | None:
 
 def is_content(block: Block) -> bool:
     """A prose block: it ends like a sentence, or it is long."""
-    text = block.text.rstrip(")\"'”’ ")
+    text = block.text.rstrip(CLOSING_MARKS + " ")
     return not block.level and (text.endswith(SENTENCE_END) or len(text.split()) >= 8)
 
 
@@ -185,9 +188,9 @@ def _trimmed(blocks: list[Block]) -> tuple[list[Block], str | None]:
     first, last = content[0], content[-1]
     # A list after a last lead-in of prose ("... We collect:" / "Name" / "Email") belongs to it, not
     # to the footer; after a short one ("Follow us:" / "Twitter") it is a footer.
-    lead_in = blocks[last]
-    while last + 1 < len(blocks) and blocks[last + 1].item and is_sentence(lead_in) and lead_in.text.endswith(":"):
-        last += 1
+    if is_sentence(blocks[last]) and blocks[last].text.endswith(":"):
+        while last + 1 < len(blocks) and blocks[last + 1].item:
+            last += 1
     # A last section whose only text is short ("## Article V - Contact", "DPO: dpo@x.example") is kept
     # when its heading is numbered or the text gives an email address, unlike a trailing menu.
     while last + 2 < len(blocks):

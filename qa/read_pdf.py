@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 
-from qa.blocks import BULLET, SENTENCE_END, Block
+from qa.blocks import BULLET, SENTENCE_END, Block, clean_line
 from qa.errors import PolicyError
 from qa.read_html import PERMALINK
 from qa.read_text import looks_like_heading
@@ -188,7 +188,7 @@ def _lines(page: int, runs: list[_Run]) -> list[Line]:
             # Runs drawn apart (by their start and a rough width) are separate words.
             apart = run.x > before.x + GLYPH_WIDTH * before.size * len(before.text.rstrip())
             text += " " + run.text if apart and not (text.endswith(" ") or run.text.startswith(" ")) else run.text
-        text = re.sub(r"\s+", " ", text).strip()
+        text = clean_line(text)
         letters = [r for r in row if any(c.isalpha() for c in r.text)]
         bold = bool(letters) and all(r.bold for r in letters)
         font = max(row, key=lambda r: len(r.text)).font

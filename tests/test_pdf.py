@@ -20,6 +20,7 @@ from qa.read_pdf import Line, blocks_of, drop_running_lines, metadata_title, pdf
 from tests.conftest import DATA
 
 DOCS = DATA / "docs"
+ACME = (DOCS / "acme.pdf").read_bytes()
 
 
 def _clauses(name: str) -> list[tuple[str, str, str]]:
@@ -162,15 +163,13 @@ def test_pdfs_that_cannot_be_read_say_why(data, message):
 
 def test_a_pdf_locked_only_against_changes_opens_without_a_password():
     blocks = read_pdf(_pdf(text=True, password="", owner="owner-only"), "locked.pdf").blocks
-    assert blocks == read_pdf((DOCS / "acme.pdf").read_bytes()).blocks
+    assert blocks == read_pdf(ACME).blocks
 
 
 def test_a_pdf_is_known_by_its_content_whatever_its_name():
-    data = (DOCS / "acme.pdf").read_bytes()
-    assert parse_file_bytes(DOCS / "acme.download", data).title == "Acme Cloud Privacy Policy"
+    assert parse_file_bytes(DOCS / "acme.download", ACME).title == "Acme Cloud Privacy Policy"
 
 
-ACME = (DOCS / "acme.pdf").read_bytes()
 EDITS = st.tuples(st.integers(0, len(ACME) - 1), st.integers(0, 40), st.binary(max_size=40))
 
 
