@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup index lint
+.PHONY: run test test-fast setup lint shipped-index
 
 setup: $(STAMP)
 
@@ -15,14 +15,20 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: setup
-	$(PY) app.py
+	$(VENV)/bin/policyqa serve
 
 test: setup
 	$(PY) -m pytest
 
-index: setup
-	$(VENV)/bin/policyqa index
+# No model, no browser: the quick loop while editing.
+test-fast: setup
+	$(PY) -m pytest -m "not model and not browser"
 
 lint: setup
-	$(VENV)/bin/ruff check qa tests app.py app_events.py bench
-	$(VENV)/bin/mypy qa app_events.py
+	$(VENV)/bin/ruff check qa tests app.py bench scripts experiments
+	$(VENV)/bin/mypy qa app.py
+	$(VENV)/bin/lint-imports
+
+# Rebuild the shipped policy's committed index (after a change to parsing or the model).
+shipped-index: setup
+	$(PY) scripts/build_shipped_index.py

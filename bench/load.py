@@ -36,11 +36,10 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from qa.answer import PolicyQA
+from qa.web.process import AppDidNotStart, running_app
 
-from bench.serve import AppDidNotStart, running_app  # noqa: E402
-from qa.answer import PolicyQA  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 QUESTION_FILES = (ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "heldout.jsonl")

@@ -19,11 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from qa.answer import PolicyQA  # noqa: E402
-from qa.evaluate import load_questions  # noqa: E402
-from qa.retrieve import best_per_group, scatter_scores, top_k  # noqa: E402
+from qa.answer import PolicyQA
+from qa.evaluation.questions import load_questions
+from qa.search.fusion import best_per_group, scatter_scores, top_k
 
 
 def dense_only(qa: PolicyQA, question: str, k: int) -> np.ndarray:

@@ -34,11 +34,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from qa.web.process import AppDidNotStart, running_app
 
-from bench.scale import table as scale_table  # noqa: E402
-from bench.serve import AppDidNotStart, running_app  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTION = "Who can see my bank details?"
 BACKENDS = ("onnx", "torch")
@@ -72,10 +70,11 @@ def median_p95(seconds: list[float]) -> dict[str, float]:
 
 def warm_worker(backend: str, repeat: int) -> dict[str, Any]:
     """In this process: build the store, then time ask() against the bare query embedding, interleaved."""
-    from qa.answer import PolicyQA, build_index
-    from qa.embed import create_embedder
-    from qa.evaluate import load_questions
+    from qa.answer import PolicyQA
+    from qa.embedding.factory import create_embedder
+    from qa.evaluation.questions import load_questions
     from qa.settings import Settings
+    from qa.store.build import build_index
 
     settings = Settings.from_env()
     embedder = create_embedder(settings)
@@ -117,7 +116,7 @@ def load_app(url: str, clients: int, per_client: int) -> tuple[float, list[float
     """`clients` threads, each its own client asking `per_client` questions: (wall seconds, latencies)."""
     from gradio_client import Client
 
-    from qa.evaluate import load_questions
+    from qa.evaluation.questions import load_questions
 
     questions = [q.question for q in load_questions(ROOT / "eval" / "questions.jsonl")]
     latencies: list[float] = []
@@ -259,7 +258,7 @@ def table(results: dict[str, Any]) -> str:
         f"{app['latency_under_load']['median_ms']:.0f} ms, p95 {app['latency_under_load']['p95_ms']:.0f} ms).",
     ]
     if "scale" in results:
-        lines += ["", scale_table(results["scale"])]
+        lines += ["", results["scale"]["table"]]
     lines += ["", "| target | measured | limit | met |", "| --- | --- | --- | --- |"]
     lines += [
         _row(c["target"], [str(c["measured"]), c["limit"], "yes" if c["met"] else "NO"]) for c in results["checks"]
@@ -303,10 +302,12 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_scale:
             print("bench: scale (bench/scale.py) ...", file=sys.stderr)
             sizes = [str(size) for size in args.scale_sizes]
+            scale_json = Path(scratch) / "scale.json"
             _, peak, out = run_process(
-                [sys.executable, str(ROOT / "bench" / "scale.py"), "--json", "--sizes", *sizes], env
+                [sys.executable, str(ROOT / "bench" / "scale.py"), "--out", str(scale_json), "--sizes", *sizes], env
             )
-            results["scale"] = json.loads(out) | {"peak_mb": round(peak, 1)}
+            results["scale"] = json.loads(scale_json.read_text(encoding="utf-8")) | {"peak_mb": round(peak, 1)}
+            results["scale"]["table"] = out.strip()  # scale.py's own markdown table
     results["checks"] = checks(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -32,12 +32,11 @@ from typing import Any
 import faiss
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from qa.embedding.factory import create_embedder
+from qa.settings import Settings
+from qa.store.vectors import build_vector_index, index_kind, search_vectors
 
-from qa.embed import create_embedder  # noqa: E402
-from qa.settings import Settings  # noqa: E402
-from qa.vector_index import build_vector_index, index_kind, search_vectors  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SHIPPED_INDEX = ROOT / "index" / "alibaba-2015"
 SLICE = ROOT / "tests" / "data" / "policyqa-slice.json"

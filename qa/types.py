@@ -6,7 +6,17 @@ cleaned policy text), so citations are derived, never re-parsed from strings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
+
+# How a long step reports what it is doing: (fraction done from 0 to 1, what it is doing now).
+Progress = Callable[[float, str], None]
+
+
+def no_progress(fraction: float, step: str) -> None:
+    """The default `Progress`: long steps run silently."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,16 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Embedded:
+    """One text run through the model once: its unit vector (as `embed_queries` gives it)
+    and its words with their unit vectors, row i of `word_vectors` for `words[i]`."""
+
+    vector: np.ndarray
+    words: tuple[str, ...]
+    word_vectors: np.ndarray
+
+
+@dataclass(frozen=True)
 class Hit:
     """One retrieved clause with the sentence that matched best."""
 
@@ -122,7 +142,7 @@ class Hit:
 @dataclass(frozen=True)
 class Expanded:
     """A question word the policy never uses and the policy's words the lexical search used for it
-    ("cops" -> ("enforcement",)); see `qa.expansion`."""
+    ("cops" -> ("enforcement",)); see `qa.search.expansion`."""
 
     word: str
     policy_words: tuple[str, ...]
@@ -134,7 +154,7 @@ class Coverage:
 
     `similarity`: cosine of the closest sentence to the plain question vector. `word`: the
     question's salient word with the least similar policy word `closest` (cosine
-    `word_similarity`); empty when the question has no salient word (`qa.words`).
+    `word_similarity`); empty when the question has no salient word (`qa.coverage.words`).
     """
 
     similarity: float
@@ -177,7 +197,7 @@ class Answer:
     are not similar enough" is known (for example: none of them states a time
     period); it is empty otherwise. `coverage` holds the scores the decision used.
     `expansion` holds the policy's own words that the lexical search added for question
-    words the policy never uses ("cops" -> "enforcement"; see `qa.expansion`). `corrected` is the
+    words the policy never uses ("cops" -> "enforcement"; see `qa.search.expansion`). `corrected` is the
     question as it was searched when its misspellings were corrected first ("Do you use cookeis?" ->
     "Do you use cookies?"), else empty; `question` is always the question as asked.
     """

@@ -11,12 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.serve import free_port
-from qa.embed import normalize
-from qa.parse import load_policy
+from qa.embedding.base import normalize
+from qa.read.documents import load_policy
 from qa.settings import ROOT, Settings
-from qa.types import Policy
-from qa.words import Embedded
+from qa.types import Embedded, Policy
+from qa.web.process import free_port
 
 POLICY_PATH = ROOT / "policies" / "alibaba-2015.html"
 SHIPPED_INDEX = ROOT / "index" / "alibaba-2015"
@@ -113,7 +112,7 @@ def fake_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embedding.torch_model import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -144,7 +143,7 @@ def real_qa(real_embedder, real_settings):
 @contextmanager
 def serving(catalog) -> Iterator[str]:  # noqa: ANN001 - a qa.catalog.Catalog
     """The Gradio app over `catalog`, in this process on a free 127.0.0.1 port; yields its URL."""
-    import app
+    from qa.web import app
 
     demo = app.build_app(catalog)
     port = free_port()

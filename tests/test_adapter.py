@@ -6,9 +6,9 @@ import logging
 import numpy as np
 import pytest
 
-from qa.adapter import QueryAdapter, TrainingGroup, load_adapter, save_adapter, train_query_adapter
-from qa.embed import normalize
+from qa.embedding.base import normalize
 from qa.errors import QAError
+from qa.search.adapter import QueryAdapter, TrainingGroup, load_adapter, save_adapter, train_query_adapter
 
 
 def _toy_group(rng: np.random.Generator) -> TrainingGroup:
@@ -70,7 +70,7 @@ def test_unreadable_adapter_is_a_project_error(tmp_path):
 
 
 def test_shipped_adapter_matches_the_shipped_model():
-    from qa.embed import model_fingerprint, resolve_model_path
+    from qa.embedding.model_files import model_fingerprint, resolve_model_path
     from qa.settings import Settings
 
     settings = Settings()

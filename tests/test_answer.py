@@ -81,9 +81,9 @@ def test_settings_from_environment():
 
 
 def _tiny_qa(segments, embedder):
-    from qa.parse import policy_from_segments
+    from qa.read.documents import policy_from_segments
     from qa.settings import Settings
-    from qa.store import build_store
+    from qa.store.build import build_store
 
     policy = policy_from_segments("tiny", segments)
     store = build_store(policy, embedder, policy_sha256="0" * 64)

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-import app
-import app_events
 from qa.answer import PolicyQA
-from qa.catalog import Catalog
 from qa.settings import Settings
+from qa.web import app
+from qa.web import events as app_events
+from qa.web.catalog import Catalog
 from tests.conftest import DATA, POLICY_PATH, KeywordEmbedder, serving
 
 SEED = "Who can see my bank details?"
@@ -317,7 +317,7 @@ def test_ask_api_returns_the_cli_json(client, real_qa):
 
 @pytest.mark.model
 def test_ask_api_asks_the_named_policy(client, real_settings, real_embedder):
-    from qa.library import check_policy_file, import_policy
+    from qa.library.files import check_policy_file, import_policy
 
     import_policy(check_policy_file(DATA / "docs" / "acme.md", "acme-cloud", real_settings), real_settings)
     result = client.predict("Who do you share my account data with?", 3, "acme-cloud", api_name="/ask")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.asked_for import AMOUNT, PERIOD, PHONE, asked_for, unstated
+from qa.coverage.asked_for import AMOUNT, PERIOD, PHONE, asked_for, unstated
 
 
 @pytest.mark.parametrize(

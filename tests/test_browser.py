@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.serve import running_app
 from qa.settings import ROOT
+from qa.web.process import running_app
 from tests.conftest import DATA, POLICY_PATH
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]

@@ -7,13 +7,14 @@ import threading
 
 import pytest
 
-import qa.embed
-import qa.parse
+import qa.embedding.factory
+import qa.read.documents
 from qa.answer import PolicyQA
-from qa.catalog import Catalog, add_policy
 from qa.cli import main
 from qa.errors import PolicyError
-from qa.library import check_policy_file, list_policies, remove_policy
+from qa.library.files import add_policy, check_policy_file, remove_policy
+from qa.library.names import list_policies
+from qa.web.catalog import Catalog
 from tests.conftest import DATA, KeywordEmbedder
 
 
@@ -111,15 +112,15 @@ def test_add_reports_checking_first_and_indexes_the_bytes_it_copied(catalog):
 
 @pytest.fixture
 def parses(monkeypatch) -> list[str]:
-    """Every policy text parsed from now on (qa.parse.parse_document is where every file's parse ends)."""
+    """Every policy text parsed from now on (qa.read.documents.parse_document is where every file's parse ends)."""
     seen: list[str] = []
-    parse_document = qa.parse.parse_document
+    parse_document = qa.read.documents.parse_document
 
     def counted(text, kind, **options):
         seen.append(text)
         return parse_document(text, kind, **options)
 
-    monkeypatch.setattr(qa.parse, "parse_document", counted)
+    monkeypatch.setattr(qa.read.documents, "parse_document", counted)
     return seen
 
 
@@ -131,7 +132,7 @@ def test_the_app_parses_an_added_file_once(catalog, parses):
 def test_the_cli_parses_an_added_file_once(fake_settings, monkeypatch, parses, capsys):
     monkeypatch.setenv("POLICYQA_POLICY_PATH", str(fake_settings.policy_path))
     monkeypatch.setenv("POLICYQA_INDEX_DIR", str(fake_settings.index_dir))
-    monkeypatch.setattr(qa.embed, "create_index_embedder", lambda settings: KeywordEmbedder())
+    monkeypatch.setattr(qa.embedding.factory, "create_index_embedder", lambda settings: KeywordEmbedder())
     assert main(["index", str(DATA / "docs" / "acme.md"), "--name", "acme"]) == 0
     assert len(parses) == 1
     assert capsys.readouterr().out.startswith("indexed ")

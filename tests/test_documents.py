@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qa.errors import PolicyError
-from qa.parse import detect_format, load_policy, parse_document
-from qa.terms import find_definitions, find_references, terms_used
+from qa.read.documents import detect_format, load_policy, parse_document
+from qa.read.terms import find_definitions, find_references, terms_used
 from tests.conftest import DATA
 
 DOCS = DATA / "docs"
@@ -106,7 +106,7 @@ def test_bad_documents_are_project_errors(tmp_path):
 def test_other_documents_answer_with_their_own_citations(fake_embedder):
     from qa.answer import PolicyQA
     from qa.settings import Settings
-    from qa.store import build_store
+    from qa.store.build import build_store
 
     policy = load_policy(DOCS / "northwind.html")
     qa = PolicyQA(build_store(policy, fake_embedder, policy_sha256="x"), fake_embedder, Settings(use_adapter=False))

@@ -15,25 +15,10 @@ import numpy as np
 import pytest
 
 from qa.answer import PolicyQA
-from qa.benchmark import (
-    SYSTEMS,
-    QueryCache,
-    bm25_rankings,
-    dense_rankings,
-    evaluate_policyqa,
-    rank_top,
-)
+from qa.cli import ProgressLine
 from qa.errors import EvalInputError, PolicyError
-from qa.evaluate import (
-    DEVELOPMENT_SETS,
-    HELDOUT_SETS,
-    ProgressLine,
-    evaluate_questions,
-    held_out,
-    load_questions,
-    plain_question,
-)
-from qa.metrics import (
+from qa.evaluation.benchmark import SYSTEMS, QueryCache, bm25_rankings, dense_rankings, evaluate_policyqa, ranked
+from qa.evaluation.metrics import (
     Outcome,
     aggregate,
     aggregate_by,
@@ -43,11 +28,13 @@ from qa.metrics import (
     misses,
     reciprocal_rank,
 )
-from qa.parse import policy_from_segments
-from qa.policyqa_file import load_policyqa
-from qa.report import write_outputs
+from qa.evaluation.policyqa_file import load_policyqa
+from qa.evaluation.question_report import evaluate_questions
+from qa.evaluation.questions import DEVELOPMENT_SETS, HELDOUT_SETS, held_out, load_questions, plain_question
+from qa.evaluation.report import write_outputs
+from qa.read.documents import policy_from_segments
 from qa.settings import ROOT, Settings
-from qa.store import build_store
+from qa.store.build import build_store
 from qa.types import Answer, Hit
 from tests.conftest import DATA, SHIPPED_INDEX
 
@@ -184,7 +171,7 @@ def test_citation_correct_needs_a_gold_top_hit_cited_as_the_policy_cites_it(poli
 def test_rank_top_matches_a_stable_argsort():
     rng = np.random.default_rng(0)
     scores = rng.integers(0, 5, size=40).astype(float)  # many ties
-    assert rank_top(scores, 10) == tuple(np.argsort(-scores, kind="stable")[:10].tolist())
+    assert ranked(scores, 10) == tuple(np.argsort(-scores, kind="stable")[:10].tolist())
 
 
 # --- data: policy segments, question sets, PolicyQA files ---------------------------------------
@@ -399,14 +386,12 @@ def test_gold_ids_unknown_to_the_policy_are_refused(policy, fake_embedder, tmp_p
 
 def test_progress_prints_every_tenth_when_not_a_terminal():
     stream = io.StringIO()
-    progress = ProgressLine("run", stream=stream)
+    progress = ProgressLine(stream=stream)
     for done in range(1, 101):
-        progress(done, 100)
+        progress(done / 100, f"questions: {done} of 100 asked")
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 10 and lines[0] == "run 10/100 (10%)" and lines[-1] == "run 100/100 (100%)"
-    quiet = io.StringIO()
-    ProgressLine("run", stream=quiet)(1, 5)  # short runs stay quiet
-    assert quiet.getvalue() == ""
+    assert len(lines) == 10
+    assert lines[0] == "[ 10%] questions: 10 of 100 asked" and lines[-1] == "[100%] questions: 100 of 100 asked"
 
 
 # --- the command line ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The query expansion (qa/expansion.py): which policy words join the BM25 query, and reference answers."""
+"""The query expansion (qa/search/expansion.py): which policy words join the BM25 query, and reference answers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from qa.answer import PolicyQA
-from qa.expansion import corrected, expand, one_per_stem, query_words
-from qa.types import Expanded
-from qa.words import Embedded, Neighbours, neighbours
+from qa.coverage.words import Neighbours, neighbours
+from qa.search.expansion import corrected, expand, one_per_stem, query_words
+from qa.types import Embedded, Expanded
 from tests.conftest import looked_up
 
 WORDS = ("will", "the", "cops", "get", "my", "information", "many", "hours", "law")

@@ -27,11 +27,13 @@ import faiss
 import numpy as np
 import pytest
 
-from qa.answer import PolicyQA, build_index, file_sha256, open_index
-from qa.atomic import leftovers, recover_folder
+from qa.answer import PolicyQA
 from qa.errors import IndexCorrupt, IndexUnwritable
 from qa.settings import ROOT, Settings
-from qa.store import FILES, expected_manifest, load_store, sha256_bytes
+from qa.store.atomic import leftovers, recover_folder
+from qa.store.build import build_index, open_index
+from qa.store.manifest import expected_manifest, sha256_file, sha256_hex
+from qa.store.records import FILES, load_store
 from tests.conftest import SHIPPED_INDEX, KeywordEmbedder
 
 QUESTIONS = ("bank account", "cookies", "password security", "share disclose", "email address")
@@ -45,7 +47,7 @@ def reseal(directory: Path, name: str, data: bytes) -> None:
     """Replace one file *and* its manifest checksum: damage only the cross-checks can see."""
     (directory / name).write_bytes(data)
     manifest = json.loads((directory / "manifest.json").read_text())
-    manifest["files"][name] = sha256_bytes(data)
+    manifest["files"][name] = sha256_hex(data)
     (directory / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -247,7 +249,7 @@ def rename(self, target):
 os.fsync, pathlib.Path.rename = fsync, rename
 announce("started")
 if kind == "fake":
-    from qa.answer import build_index
+    from qa.store.build import build_index
     from qa.settings import Settings
     from tests.conftest import KeywordEmbedder
     build_index(Settings.from_env(), KeywordEmbedder())
@@ -301,7 +303,7 @@ def test_build_killed_at_any_step_leaves_a_working_index(fake_settings, fake_emb
     build_killed_at(step, updated)
     swapped = step == "renamed-swap"
     with caplog.at_level(logging.WARNING, logger="qa"):
-        expected = expected_manifest(fake_embedder, file_sha256((updated if swapped else fake_settings).policy_path))
+        expected = expected_manifest(fake_embedder, sha256_file((updated if swapped else fake_settings).policy_path))
         store = load_store(fake_settings.index_dir, expected=expected)  # the old index, or the complete new one
     assert ("restored" in caplog.text) == (step == "renamed-retire")
     if not swapped:

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from qa.lexical import LexicalIndex, tokenize
+from qa.store.lexical import LexicalIndex
+from qa.vocabulary import tokenize
 
 
 @pytest.mark.parametrize(

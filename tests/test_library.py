@@ -4,14 +4,8 @@ import pytest
 
 from qa.answer import PolicyQA
 from qa.errors import PolicyError
-from qa.library import (
-    MAX_POLICY_BYTES,
-    check_policy_file,
-    import_policy,
-    list_policies,
-    remove_policy,
-    settings_for,
-)
+from qa.library.files import MAX_POLICY_BYTES, check_policy_file, import_policy, remove_policy
+from qa.library.names import list_policies, settings_for
 from tests.conftest import DATA
 
 

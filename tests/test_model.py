@@ -31,11 +31,10 @@ def test_shipped_index_is_current(real_embedder):
     """The committed index/ matches this code, model and policy (else every fresh clone rebuilds it)."""
     import json
 
-    from qa.answer import file_sha256
-    from qa.store import expected_manifest
+    from qa.store.manifest import expected_manifest, sha256_file
 
     shipped = json.loads((SHIPPED_INDEX / "manifest.json").read_text(encoding="utf-8"))
-    expected = expected_manifest(real_embedder, file_sha256(POLICY_PATH))
+    expected = expected_manifest(real_embedder, sha256_file(POLICY_PATH))
     assert {key: shipped.get(key) for key in expected} == expected
 
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embed import cached_fingerprint, create_embedder, model_fingerprint, resolve_model_path
+from qa.embedding.factory import create_embedder, load_onnx_embedder
+from qa.embedding.model_files import cached_fingerprint, model_fingerprint, resolve_model_path
+from qa.embedding.onnx_export import MIN_COSINE, onnx_path
+from qa.embedding.onnx_model import OnnxEmbedder
 from qa.errors import SettingsError
-from qa.onnx_embed import OnnxEmbedder, load_onnx_embedder
-from qa.onnx_export import MIN_COSINE, onnx_path
 from qa.settings import DEFAULT_MODEL, ROOT, Settings
 from tests.conftest import DATA, SHIPPED_INDEX
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.blocks import Block, group_lines, is_chrome, title_case
 from qa.errors import PolicyError
-from qa.parse import parse_policy
-from qa.read_html import read_html
+from qa.read.blocks import Block, group_lines, is_chrome, title_case
+from qa.read.documents import parse_policy
+from qa.read.html import read_html
 
 SECTIONS = [
     ("P", "Preamble"),

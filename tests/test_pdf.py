@@ -1,8 +1,8 @@
 """PDF policies: each sample PDF against the same policy in HTML or Markdown, and PDFs that cannot be read.
 
-acme.pdf is acme.md typeset by bench/pdf_fixture.py (running header, "Page N of M" footer,
+acme.pdf is acme.md typeset by scripts/pdf_fixture.py (running header, "Page N of M" footer,
 a hyphenated line end, two heading sizes, bullets, a page break); harborbank.pdf and
-northwind.pdf are the HTML samples printed to PDF by Chromium (see bench/pdf_fixture.py).
+northwind.pdf are the HTML samples printed to PDF by Chromium (see scripts/pdf_fixture.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from pypdf import PdfWriter
 
 from qa.errors import PolicyError
-from qa.parse import load_policy, parse_file_bytes
-from qa.read_pdf import Line, blocks_of, drop_running_lines, metadata_title, pdf_lines, read_pdf
+from qa.read.documents import load_policy, parse_file_bytes
+from qa.read.pdf import Line, blocks_of, drop_running_lines, metadata_title, pdf_lines, read_pdf
 from tests.conftest import DATA
 
 DOCS = DATA / "docs"

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa import render, render_policy
 from qa.types import Answer, Clause, Expanded, Hit, Policy, Section
+from qa.web import policy_view as render_policy
+from qa.web import render
 
 INJECTION = "<img src=x onerror=alert(1)>"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from qa.embed import normalize
-from qa.retrieve import best_per_group, scatter_scores, top_k
+from qa.embedding.base import normalize
+from qa.search.fusion import best_per_group, scatter_scores, top_k
 
 
 def test_best_per_group_by_hand():
@@ -39,7 +39,7 @@ def test_faiss_top_k_matches_numpy_reference():
 
 
 def test_zscore_and_fuse_by_hand():
-    from qa.retrieve import fuse, zscore
+    from qa.search.fusion import fuse, zscore
 
     # [1, 2, 3]: mean 2, population std sqrt(2/3) = 0.8165 -> [-1.2247, 0, 1.2247]
     np.testing.assert_allclose(zscore(np.array([1.0, 2.0, 3.0])), [-1.2247449, 0.0, 1.2247449], rtol=1e-6)

@@ -25,15 +25,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import app_events
 from qa import cli
-from qa.answer import PolicyQA, clean_question
-from qa.catalog import Catalog
+from qa.answer import PolicyQA
 from qa.errors import InvalidQuestion, QAError
-from qa.parse import parse_policy
+from qa.inputs import clean_question
+from qa.read.documents import parse_policy
+from qa.read.sentences import split_sentences, split_text
 from qa.settings import ROOT, Settings
-from qa.split import split_sentences, split_text
 from qa.types import Answer, Clause
+from qa.web import events as app_events
+from qa.web.catalog import Catalog
 from tests.conftest import POLICY_PATH, KeywordEmbedder, serving
 
 ANSWERED = "answered"

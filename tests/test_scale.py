@@ -7,7 +7,7 @@ import faiss
 import numpy as np
 import pytest
 
-from qa.vector_index import FLAT_MAX_ROWS, build_vector_index, index_kind, ivf_lists, ivf_probes, search_vectors
+from qa.store.vectors import FLAT_MAX_ROWS, build_vector_index, index_kind, ivf_lists, ivf_probes, search_vectors
 from tests.conftest import SHIPPED_INDEX
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.adapter import QueryAdapter
 from qa.answer import PolicyQA
-from qa.search import Retriever
+from qa.search.adapter import QueryAdapter
+from qa.search.retriever import Retriever
 
 
 def test_ranking_has_every_signal_for_every_clause(fake_settings, fake_embedder):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from qa.split import split_sentences, split_text
+from qa.read.sentences import split_sentences, split_text
 from qa.types import Clause
 from tests.conftest import DATA
 

@@ -6,21 +6,23 @@ import logging
 import numpy as np
 import pytest
 
-from qa.answer import PolicyQA, build_index, file_sha256, open_index
+from qa.answer import PolicyQA
 from qa.errors import IndexCorrupt
-from qa.parse import load_policy
-from qa.store import build_store, expected_manifest, load_store, save_store
+from qa.read.documents import load_policy
+from qa.store.build import build_index, build_store, open_index
+from qa.store.manifest import expected_manifest, sha256_file
+from qa.store.records import load_store, save_store
 
 
 def _build(settings, embedder):
     policy = load_policy(settings.policy_path)
-    return build_store(policy, embedder, policy_sha256=file_sha256(settings.policy_path))
+    return build_store(policy, embedder, policy_sha256=sha256_file(settings.policy_path))
 
 
 def test_save_load_round_trip(fake_settings, fake_embedder):
     store = _build(fake_settings, fake_embedder)
     save_store(store, fake_settings.index_dir)
-    expected = expected_manifest(fake_embedder, file_sha256(fake_settings.policy_path))
+    expected = expected_manifest(fake_embedder, sha256_file(fake_settings.policy_path))
     loaded = load_store(fake_settings.index_dir, expected=expected)
     assert loaded.sentences == store.sentences
     assert loaded.policy == store.policy
@@ -52,7 +54,7 @@ def test_manifest_records_what_built_it(fake_settings, fake_embedder):
     assert manifest["model"] == "keyword-fake" and manifest["model_fingerprint"] == "keyword-fake-v1"
     assert manifest["dimension"] == fake_embedder.dimension
     assert manifest["count"] == 84 and manifest["clauses"] == 44
-    assert manifest["policy_sha256"] == file_sha256(fake_settings.policy_path)
+    assert manifest["policy_sha256"] == sha256_file(fake_settings.policy_path)
     assert {"faiss-cpu", "sentence-transformers", "nltk", "torch"} <= set(manifest["libraries"])
     assert set(manifest["files"]) == {
         "index.faiss",
@@ -95,7 +97,7 @@ def test_stale_manifest_is_rebuilt(fake_settings, fake_embedder, caplog):
     assert "another policy sha256" in caplog.text
     assert store.policy.clause("E.p1").section_title == "Biscuits"
     manifest = json.loads((fake_settings.index_dir / "manifest.json").read_text())
-    assert manifest["policy_sha256"] == file_sha256(fake_settings.policy_path)
+    assert manifest["policy_sha256"] == sha256_file(fake_settings.policy_path)
 
 
 def test_index_for_another_model_is_rebuilt(fake_settings, fake_embedder, caplog):

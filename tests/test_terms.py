@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from qa.parse import parse_policy
-from qa.terms import expansions, find_definitions, find_references, terms_used
+from qa.read.documents import parse_policy
+from qa.read.terms import expansions, find_definitions, find_references, terms_used
 
 DEFINED = [
     ("Site", "P.p1"), ("Sites", "P.p1"), ("Alibaba", "P.p3"), ("Registration Information", "A.2"),
@@ -71,7 +71,7 @@ def test_definitions_and_references_in_another_policy():
 
 
 def test_definitions_from_stored_sentences_match_splitting_again(policy):
-    from qa.split import split_sentences
+    from qa.read.sentences import split_sentences
 
     sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
     assert find_definitions(policy, sentences) == find_definitions(policy)
@@ -81,7 +81,7 @@ def test_glossary_entries_are_definitions():
     """An HTML <dl> of terms: each <dt> joined to its <dd> starts a clause "Term: ..."."""
     from pathlib import Path
 
-    from qa.parse import load_policy
+    from qa.read.documents import load_policy
 
     policy = load_policy(Path(__file__).parent / "data" / "docs" / "tinkerbox.html")
     definitions = find_definitions(policy)

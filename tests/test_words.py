@@ -1,4 +1,4 @@
-"""The word check of "not covered" (qa/words.py): salient words, grouping, and answers on reference questions."""
+"""The word check of "not covered" (qa/coverage/words.py): salient words, grouping, answers to reference questions."""
 
 from __future__ import annotations
 
@@ -8,18 +8,11 @@ import numpy as np
 import pytest
 
 from qa.answer import PolicyQA
-from qa.embed import embedded
-from qa.words import (
-    ENGLISH_WORDS_PATH,
-    Embedded,
-    common_words,
-    english_words,
-    is_salient,
-    match_words,
-    neighbours,
-    spellings,
-    word_vectors,
-)
+from qa.coverage.words import is_salient, match_words, neighbours
+from qa.embedding.base import embedded
+from qa.embedding.pieces import word_vectors
+from qa.types import Embedded
+from qa.vocabulary import ENGLISH_WORDS_PATH, common_words, english_words, spellings
 from tests.conftest import looked_up
 
 
@@ -98,9 +91,9 @@ def test_misspellings_of_policy_or_common_words(word, policy, expected):
 
 
 def _tiny_qa(segments, embedder, **changes):
-    from qa.parse import policy_from_segments
+    from qa.read.documents import policy_from_segments
     from qa.settings import Settings
-    from qa.store import build_store
+    from qa.store.build import build_store
 
     store = build_store(policy_from_segments("tiny", segments), embedder, policy_sha256="0" * 64)
     return PolicyQA(store, embedder, replace(Settings(use_adapter=False), **changes))

@@ -1,0 +1,365 @@
+"""PDF policy files -> `Block`s, from the text pypdf reads with its place, size and font.
+
+A PDF holds no paragraphs or headings, only text drawn at places on pages. This reader
+rebuilds them: a line is the text drawn at one height of a page; lines in a larger type than
+the body text are headings (the largest level 1, the next level 2, ...); a line all in bold
+at body size is a bold block (a heading if short, as in HTML); a paragraph is a run of lines
+of one style without a gap wider than the body's line spacing; a line opening with a bullet
+("•", "-") or a number ("2.", "b)") starts a list item, and so does each line of a block
+indented from the body's left edge (a browser draws bullets as shapes); a line that ends where the next
+line's first word would still have fitted was broken by its writer (an address), not wrapped.
+Wrapped lines are joined, and a word hyphenated at a line end is joined again unless both
+halves are words and the whole is not ("infor-" "mation" and "geoloca-" "tion" join,
+"self-" "service" keeps its hyphen). Page numbers, then running headers and footers (the
+same first or last line on most pages, digits aside), are dropped. Text laid out in several
+columns or tables is not read well; a PDF of images only is refused as having no text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from itertools import pairwise
+
+from qa.errors import PolicyError
+from qa.read.blocks import BULLET, SENTENCE_END, Block, clean_line
+from qa.read.html import PERMALINK
+from qa.read.text import looks_like_heading
+from qa.vocabulary import english_words
+
+# A PDF's metadata title is no title when it is longer than this, or like `_NO_TITLE`.
+MAX_TITLE = 200
+_NO_TITLE = re.compile(r"\.(?:html?|pdf|docx?|txt|md)$|^untitled\b|^microsoft (?:word|powerpoint) - |^/", re.I)
+# A longer file is refused: policies run to tens of pages, and reading a page costs time.
+MAX_PAGES = 300
+# A line whose type is this much larger than the body text's is a heading.
+HEADING_RATIO = 1.1
+# A gap between lines this many times the body's line spacing starts a new paragraph.
+PARAGRAPH_GAP = 1.4
+# The distance between two lines of one paragraph is within this range, in type sizes.
+LEADING = (0.9, 1.8)
+# Without body lines of one paragraph to measure, their distance is taken as this many type sizes.
+DEFAULT_LEADING = 1.2
+# Runs whose heights differ by at most this many type sizes are on one line.
+SAME_LINE = 0.3
+# A rough glyph width, in type sizes: a run starting beyond the previous run's length at this
+# width is a separate word.
+GLYPH_WIDTH = 0.45
+# Lines that all start this many type sizes right of the body's left edge are list items (a
+# browser draws a list's bullets as shapes, not as text).
+LIST_INDENT = 1.0
+# A full line of body text: this percentile of the body lines' lengths.
+FULL_LINE_PERCENTILE = 0.9
+_LIST_NUMBER = re.compile(r"^(?:\(?[0-9]{1,2}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\))\s+")
+# What a browser prints around a page when asked to: the date and time, the address, "1/3".
+_PRINT_MARK = re.compile(
+    r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},?\s+\d{1,2}:\d{2}|\b(?:file|https?)://\S+|\b\d+\s*/\s*\d+$", re.I
+)
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+# Typographic ligatures ("ﬁ", "ﬀ", "ﬄ") as the letters they join, so that "ﬁles" is "files".
+_LIGATURES = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)}
+# Control characters: what pypdf gives for a glyph its font does not map to text (an emoji).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Line:
+    """The text drawn at one height of one page: where it starts (x, and y from the bottom), the
+    largest type size on it, whether all of its letters are bold, and the font of most of them."""
+
+    page: int
+    x: float
+    y: float
+    size: float
+    bold: bool
+    text: str
+    font: str = ""
+
+
+@dataclass(frozen=True)
+class _Run:
+    x: float
+    y: float
+    size: float
+    bold: bool
+    text: str
+    font: str
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """What a PDF file gives: its blocks, and the title its metadata states (None if none)."""
+
+    blocks: list[Block]
+    title: str | None
+
+
+def read_pdf(data: bytes, name: str = "the PDF") -> PdfText:
+    """The blocks of a PDF file's text (see the module docstring); a `PolicyError` when it cannot be read."""
+    lines, title = pdf_lines(data, name)
+    lines = drop_running_lines(lines)
+    if not lines:
+        raise PolicyError(f"{name} has no text to read (a scanned PDF holds only images); give a text PDF or HTML")
+    return PdfText(blocks_of(lines), title)
+
+
+def pdf_lines(data: bytes, name: str = "the PDF") -> tuple[list[Line], str | None]:
+    """Every line of text of the PDF, page by page, top to bottom, and the title in its metadata."""
+    from pypdf import PdfReader  # subtle: only adding a PDF policy needs pypdf
+    from pypdf.errors import DependencyError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise PolicyError(f"{name} is password-protected; save an unprotected copy and try again")
+        if not reader.pages:
+            raise PolicyError(f"{name} has no pages; give a PDF with the policy's text")
+        if len(reader.pages) > MAX_PAGES:
+            raise PolicyError(
+                f"{name} has {len(reader.pages):,} pages; policies up to {MAX_PAGES} pages are accepted: "
+                "save only the policy's pages as a PDF and try again"
+            )
+        lines: list[Line] = []
+        for number, page in enumerate(reader.pages, 1):
+            runs: list[_Run] = []
+            page.extract_text(visitor_text=partial(_collect, runs))
+            lines.extend(_lines(number, runs))
+        title = reader.metadata.title if reader.metadata is not None else None
+    except PolicyError:
+        raise
+    except DependencyError as error:  # a cipher pypdf cannot run here
+        problem = f"{name} is encrypted in a way this reader cannot open ({error})"
+        raise PolicyError(f"{problem}; save a copy without encryption and try again") from None
+    except Exception as error:  # noqa: BLE001 - a damaged file makes pypdf raise almost anything
+        problem = f"{type(error).__name__}: {str(error)[:200]}"
+        raise PolicyError(f"{name} is not a readable PDF ({problem}); try saving it again") from None
+    return lines, metadata_title(title)
+
+
+def metadata_title(title: object) -> str | None:
+    """The title a PDF's metadata states, unless it is no title: a file name (as some printers set
+    it), "Untitled", "Microsoft Word - ...", control characters, or longer than `MAX_TITLE` characters.
+
+    >>> metadata_title(" Acme  Privacy Policy "), metadata_title("policy.html"), metadata_title("Untitled")
+    ('Acme Privacy Policy', None, None)
+    """
+    if not isinstance(title, str) or _CONTROL.search(title.replace("\n", " ")):
+        return None
+    title = " ".join(title.split())
+    if not title or len(title) > MAX_TITLE or _NO_TITLE.search(title):
+        return None
+    return title
+
+
+def _collect(runs: list[_Run], text: str, cm: Sequence[float], tm: Sequence[float], font: object, size: float) -> None:
+    """pypdf's text visitor: one run of text with its matrices, font and size."""
+    if not text.strip():
+        return
+    # The run's origin on the page, and the length of its vertical axis (its type size's scale):
+    # the text matrix times the current transformation matrix.
+    x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+    y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+    scale = math.hypot(tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]) or 1.0
+    base = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+    bold = bool(re.search(r"bold|black|heavy|semibold|demi", base, re.I))
+    text = _CONTROL.sub("", text.replace("\n", " ")).translate(_LIGATURES)
+    runs.append(_Run(x, y, round(abs(size) * scale, 1), bold, text, base))
+
+
+def _lines(page: int, runs: list[_Run]) -> list[Line]:
+    """The runs of one page as lines: runs at (nearly) one height, left to right; lines top to bottom."""
+    rows: list[list[_Run]] = []
+    for run in sorted(runs, key=lambda r: (-r.y, r.x)):
+        if rows and abs(rows[-1][0].y - run.y) <= SAME_LINE * max(run.size, rows[-1][0].size):
+            rows[-1].append(run)
+        else:
+            rows.append([run])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda r: r.x)
+        text = row[0].text
+        for before, run in pairwise(row):
+            # Runs drawn apart (by their start and a rough width) are separate words.
+            apart = run.x > before.x + GLYPH_WIDTH * before.size * len(before.text.rstrip())
+            text += " " + run.text if apart and not (text.endswith(" ") or run.text.startswith(" ")) else run.text
+        text = clean_line(text)
+        letters = [r for r in row if any(c.isalpha() for c in r.text)]
+        bold = bool(letters) and all(r.bold for r in letters)
+        font = max(row, key=lambda r: len(r.text)).font
+        lines.append(Line(page, row[0].x, row[0].y, max(r.size for r in row), bold, text, font))
+    return lines
+
+
+def drop_running_lines(lines: list[Line]) -> list[Line]:
+    """Without the page numbers at the top or bottom of a page, then without the first or last
+    lines of a page that recur on most pages (digits aside): running headers and footers such as
+    "Acme - Privacy Policy" or "Page 2 of 9", also when a footer sits above the page number.
+
+    >>> page = lambda p: ((800, "Acme"), (700, f"Text {p}: 30"), (40, "Confidential"), (20, f"{p}"))
+    >>> rows = [Line(p, 0, y, 8, False, text) for p in (1, 2) for y, text in page(p)]
+    >>> [line.text for line in drop_running_lines(rows)]
+    ['Text 1: 30', 'Text 2: 30']
+    >>> body = Line(1, 0, 700, 12, False, "We collect your name and email address when you register.")
+    >>> printed = [Line(1, 0, 800, 8, False, "11/29/26, 8:53 PM"), body, Line(1, 0, 20, 8, False, "file:///p.html 1/1")]
+    >>> [line.text for line in drop_running_lines(printed)]
+    ['We collect your name and email address when you register.']
+    """
+    body = body_size(lines) if lines else 0.0
+    pages = _pages(lines)
+    for page in pages:
+        while page and _page_mark(page[0], body):
+            page.pop(0)
+        while page and _page_mark(page[-1], body):
+            page.pop()
+    edges = [(page[0], page[-1]) for page in pages if page]
+    counts = Counter(_digitless(line) for pair in edges for line in set(pair))
+    recurring = {text for text, count in counts.items() if len(edges) >= 2 and count >= max(2, len(edges) / 2)}
+    return [
+        line
+        for page in pages
+        for position, line in enumerate(page)
+        if not (position in (0, len(page) - 1) and _digitless(line) in recurring)
+    ]
+
+
+def _page_mark(line: Line, body: float) -> bool:
+    """A page number, or in type smaller than the body's a browser's print date, address or "1/3"."""
+    return bool(_PAGE_NUMBER.match(line.text)) or (line.size < body and bool(_PRINT_MARK.search(line.text)))
+
+
+def _pages(lines: list[Line]) -> list[list[Line]]:
+    """The lines of each page, in order."""
+    pages: dict[int, list[Line]] = {}
+    for line in lines:
+        pages.setdefault(line.page, []).append(line)
+    return list(pages.values())
+
+
+def _digitless(line: Line) -> str:
+    return re.sub(r"\d+", "#", line.text.lower())
+
+
+def body_size(lines: Sequence[Line]) -> float:
+    """The type size of most of the text (by letters)."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        sizes[line.size] += len(line.text)
+    return sizes.most_common(1)[0][0]
+
+
+def blocks_of(lines: Sequence[Line]) -> list[Block]:
+    """Lines -> headings, bold blocks, paragraphs and list items (see the module docstring)."""
+    body = body_size(lines)
+    larger = sorted({line.size for line in lines if line.size >= body * HEADING_RATIO}, reverse=True)
+    levels = {size: min(6, rank) for rank, size in enumerate(larger, 1)}
+    spacing = line_spacing(lines, body)
+    # Without larger or bold type, a short line without a final stop is a heading, as in plain text.
+    plain = not levels and not any(line.bold for line in lines)
+    groups: list[list[Line]] = []
+    for line in lines:
+        previous = groups[-1][-1] if groups else None
+        if previous is None or _starts_block(previous, line, levels, spacing):
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+    full = full_lines(lines)
+    left = Counter(round(line.x) for line in lines if line.size == body).most_common(1)[0][0]
+    blocks = []
+    for group in groups:
+        text = join_lines([line.text for line in group])
+        first = group[0]
+        if first.size in levels or (plain and len(group) == 1 and looks_like_heading(text)):
+            blocks.append(Block((PERMALINK.sub("", text),), level=levels.get(first.size, 2)))
+        elif BULLET.match(text):
+            blocks.append(Block((BULLET.sub("", text),), item=True))
+        else:
+            broken = hard_lines([line.text for line in group], full[first.font, first.size])
+            parts = tuple(join_lines(part) for part in broken)
+            if all(line.x > left + LIST_INDENT * body for line in group):  # an indented list
+                blocks.extend(Block((part,), item=True) for part in parts)
+            else:
+                blocks.append(Block(parts, bold=first.bold, item=bool(_LIST_NUMBER.match(text))))
+    return blocks
+
+
+def full_lines(lines: Sequence[Line]) -> dict[tuple[str, float], int]:
+    """The length in characters of a full line in each font and size (`FULL_LINE_PERCENTILE` of
+    its lines' lengths): characters are narrower in one font than in another.
+
+    >>> full_lines([Line(1, 0, 0, 10, False, "x" * n, "Serif") for n in (40, 90, 88, 12)])
+    {('Serif', 10): 88}
+    """
+    lengths: dict[tuple[str, float], list[int]] = {}
+    for line in lines:
+        lengths.setdefault((line.font, line.size), []).append(len(line.text))
+    return {key: sorted(found)[int(FULL_LINE_PERCENTILE * (len(found) - 1))] for key, found in lengths.items()}
+
+
+def hard_lines(texts: Sequence[str], full: int) -> list[list[str]]:
+    """A paragraph's lines grouped into the lines its writer broke: a line ends one when the next
+    line's first word would have fitted after it on a `full` line (`qa.read.blocks.group_lines` then
+    joins an address to its "write to:"); a line cut short before a long word or address is wrapped.
+
+    >>> hard_lines(["Call us or write to:", "Harbor Credit Union", "1 Dock Street."], 40)
+    [['Call us or write to:'], ['Harbor Credit Union'], ['1 Dock Street.']]
+    >>> hard_lines(["Read more at", "https://example.com/privacy/cookies-and-tracking here."], 40)
+    [['Read more at', 'https://example.com/privacy/cookies-and-tracking here.']]
+    """
+    parts: list[list[str]] = []
+    for before, text in zip([None, *texts], texts, strict=False):  # each line with the one before
+        word = text.split(" ", 1)[0]
+        if before is None or len(before) + 1 + len(word) <= full:
+            parts.append([text])
+        else:
+            parts[-1].append(text)
+    return parts
+
+
+def line_spacing(lines: Sequence[Line], body: float) -> float:
+    """The usual distance between two body lines of one paragraph: the commonest gap between body
+    lines from `LEADING[0]` to `LEADING[1]` times the body size (a paragraph gap is wider, the
+    staggered cells of a table narrower); `DEFAULT_LEADING` times the body size if there is none."""
+    low, high = LEADING[0] * body, LEADING[1] * body
+    gaps = Counter(
+        round(a.y - b.y, 1)
+        for a, b in pairwise(lines)
+        if a.page == b.page and a.size == b.size == body and low <= a.y - b.y <= high
+    )
+    return gaps.most_common(1)[0][0] if gaps else DEFAULT_LEADING * body
+
+
+def _starts_block(previous: Line, line: Line, levels: dict[float, int], spacing: float) -> bool:
+    """Whether `line` starts a new block rather than continuing `previous`'s."""
+    if levels.get(line.size) != levels.get(previous.size) or line.bold != previous.bold:
+        return True
+    if BULLET.match(line.text) or _LIST_NUMBER.match(line.text):
+        return True
+    if line.page != previous.page:  # a paragraph goes on over a page break only mid-sentence
+        return previous.text.endswith(SENTENCE_END)
+    return previous.y - line.y > PARAGRAPH_GAP * spacing
+
+
+def join_lines(texts: Sequence[str]) -> str:
+    """A paragraph's lines as one text. A word hyphenated at a line end is joined again, unless
+    both halves are English words and the joined word is not (a compound: "opt-out").
+
+    >>> join_lines(["We do not sell your infor-", "mation or geoloca-", "tion.", "Ask our self-", "service desk."])
+    'We do not sell your information or geolocation. Ask our self-service desk.'
+    """
+    words = english_words()
+    parts: list[str] = []
+    for line in texts:
+        broken = re.search(r"([^\W\d_]+)-$", parts[-1]) if parts else None
+        if broken and line[:1].islower():
+            head, tail = broken.group(1).lower(), re.split(r"[^\w]", line, maxsplit=1)[0].lower()
+            compound = head in words and tail in words and head + tail not in words
+            parts[-1] = parts[-1] + line if compound else parts[-1][:-1] + line
+        else:
+            parts.append(line)
+    return " ".join(parts)

@@ -1,0 +1,129 @@
+"""Building a store: split the policy's clauses into sentences, embed them and their words, index them.
+
+    store = build_store(policy, embedder, policy_sha256=...)   in memory
+    open_index(settings, embedder)                             the checked store, rebuilt if missing or stale
+
+The model call is `Embedder.embed_with_words` (and `embed_passages` for whole clauses);
+everything else here is bookkeeping: which text is embedded, progress, the FAISS indexes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import faiss
+import numpy as np
+
+from qa.embedding.base import Embedder
+from qa.errors import IndexCorrupt, PolicyError
+from qa.read.documents import load_policy
+from qa.settings import Settings
+from qa.store.manifest import IndexStale, expected_manifest, library_versions, sha256_file
+from qa.store.records import Store, load_store, save_store
+from qa.store.vectors import build_vector_index
+from qa.types import Clause, Policy, Progress, no_progress
+from qa.vocabulary import is_content
+
+log = logging.getLogger("qa")
+# Sentences embedded between two progress reports.
+PROGRESS_STEP = 128
+
+
+def passage_text(text: str, clause: Clause) -> str:
+    """What is embedded for a sentence or a whole clause: the text under its section title (if any)."""
+    return f"{clause.section_title}: {text}" if clause.section_title else text
+
+
+def _vector_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
+    """Exact for a policy's store, approximate and compressed for a huge one (`qa.store.vectors`)."""
+    if vectors.shape[1:] != (dimension,):
+        raise IndexCorrupt(f"embedder returned vectors of shape {vectors.shape}, expected (n, {dimension})")
+    return build_vector_index(vectors)
+
+
+def embed_in_steps(
+    embedder: Embedder, texts: list[str], progress: Progress, span: tuple[float, float]
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """The texts' vectors, and their content words (`qa.coverage.words.is_content`) with the words' vectors,
+    `PROGRESS_STEP` texts at a time, reporting progress across `span`."""
+    start, end = span
+    vectors: list[np.ndarray] = []
+    words: list[str] = []
+    word_vectors: list[np.ndarray] = []
+    for done in range(0, len(texts), PROGRESS_STEP):
+        progress(start + (end - start) * done / len(texts), f"embedding sentences: {done:,} of {len(texts):,} done")
+        for embedded in embedder.embed_with_words(texts[done : done + PROGRESS_STEP]):
+            vectors.append(embedded.vector)
+            keep = [i for i, word in enumerate(embedded.words) if is_content(word)]
+            words.extend(embedded.words[i] for i in keep)
+            word_vectors.append(embedded.word_vectors[keep])
+    dimension = embedder.dimension
+    return (
+        np.array(vectors, dtype=np.float32).reshape(-1, dimension),
+        words,
+        np.concatenate(word_vectors) if word_vectors else np.zeros((0, dimension), dtype=np.float32),
+    )
+
+
+def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str, progress: Progress = no_progress) -> Store:
+    """Split every clause into sentences, embed them and their words, and index them (in memory)."""
+    from qa.read.sentences import split_sentences  # subtle: nltk's import costs ~2 s; only building needs it
+
+    progress(0.0, f"splitting {len(policy.clauses):,} clauses into sentences")
+    sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
+    clauses = {clause.id: clause for clause in policy.clauses}
+    texts = [passage_text(s.text, clauses[s.clause_id]) for s in sentences]
+    vectors, words, word_vectors = embed_in_steps(embedder, texts, progress, (0.05, 0.85))
+    progress(0.85, f"embedding {len(policy.clauses):,} whole clauses")
+    clause_vectors = embedder.embed_passages([passage_text(c.text, c) for c in policy.clauses])
+    progress(0.95, "building the vector index")
+    index = _vector_index(vectors, embedder.dimension)
+    clause_index = _vector_index(clause_vectors, embedder.dimension)
+    word_index = _vector_index(word_vectors, embedder.dimension)
+    manifest = expected_manifest(embedder, policy_sha256) | {
+        "count": len(sentences),
+        "clauses": len(policy.clauses),
+        "words": len(words),
+        "policy": {
+            "title": policy.title,
+            "updated": policy.updated,
+            "sections": [[s.letter, s.title] for s in policy.sections],
+        },
+        "libraries": library_versions(),
+    }
+    return Store(manifest, policy, sentences, index, clause_index, tuple(words), word_index)
+
+
+def build_index(settings: Settings, embedder: Embedder, progress: Progress = no_progress) -> Store:
+    """Parse, split, embed and save the policy's store to `settings.index_dir`."""
+    progress(0.0, f"reading {settings.policy_path.name}")
+    policy = load_policy(settings.policy_path)
+    return index_policy(policy, settings, embedder, policy_sha256=sha256_file(settings.policy_path), progress=progress)
+
+
+def index_policy(
+    policy: Policy, settings: Settings, embedder: Embedder, *, policy_sha256: str, progress: Progress = no_progress
+) -> Store:
+    """Split, embed and save an already parsed `policy` (its file's SHA-256 `policy_sha256`) to `settings.index_dir`."""
+    store = build_store(
+        policy,
+        embedder,
+        policy_sha256=policy_sha256,
+        progress=lambda fraction, step: progress(0.05 + 0.9 * fraction, step),
+    )
+    progress(0.95, "saving the index")
+    save_store(store, settings.index_dir)
+    progress(1.0, "done")
+    return store
+
+
+def open_index(settings: Settings, embedder: Embedder) -> Store:
+    """The checked store; a missing or stale one is rebuilt with a one-line notice."""
+    if not settings.policy_path.exists():
+        raise PolicyError(f"policy file {settings.policy_path} not found; set POLICYQA_POLICY_PATH to an existing file")
+    expected = expected_manifest(embedder, sha256_file(settings.policy_path))
+    try:
+        return load_store(settings.index_dir, expected=expected)
+    except IndexStale as reason:
+        log.warning("policyqa: %s; building it now", reason)
+        return build_index(settings, embedder)

@@ -1,0 +1,302 @@
+"""The web app: `policyqa serve` (or `python app.py`) serves the chat assistant and the `/ask` API on 127.0.0.1.
+
+Thin: it serves a `Catalog` of policies (the shipped one first; each browser
+session chooses one, and may upload another to be indexed), lays out the page
+and wires its events to `qa.web.events`, which turn questions into `ask` calls
+and answers into HTML. Nothing is fetched from outside the machine: analytics
+are off, the theme uses system fonts, there is no CDN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qa.errors import QAError
+from qa.library.files import MAX_POLICY_BYTES
+from qa.read.documents import FILE_TYPES, SUFFIXES
+from qa.settings import Settings
+from qa.web import events as app_events
+from qa.web import policy_view as render_policy
+from qa.web import render
+from qa.web.catalog import Catalog
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+K_RANGE = (1, 10)
+EXAMPLES = (
+    "Who can see my bank details?",
+    "Do you use cookies?",
+    "Can I correct my personal data?",
+    "Is my password safe?",
+    "Do you collect information about children?",
+)
+
+SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "sans-serif")
+MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
+
+# The page's own CSS and scripts (each file says what it does and why).
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _static(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+PAGE_CSS = _static("page.css")  # layout around our markup; `render.STYLESHEET` styles the markup itself
+FRAME_CSS = _static("frame.css")  # goes into <head>
+JS = _static("page.js")
+SCROLL_TO_QUESTION = _static("scroll-to-question.js")
+
+
+def _ask_tab(k_default: int) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.Button]]:
+    """The chat (its trash icon clears it), question box, example questions and the k slider."""
+    chatbot = gr.Chatbot(
+        show_label=False,
+        height="58vh",
+        min_height=360,
+        buttons=["copy", "copy_all"],
+        autoscroll=False,  # SCROLL_TO_QUESTION shows the start of a new answer, not its end
+        latex_delimiters=[],  # subtle: "$" in a policy must stay a dollar sign, not start TeX
+        feedback_options=None,
+        placeholder="Ask about the policy in your own words, or pick an example below.",
+        elem_id="pqa-chat",
+    )
+    with gr.Row(elem_id="pqa-examples"):
+        buttons = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(
+            show_label=False,
+            placeholder="Ask a question, e.g. Who can see my bank details?",
+            submit_btn=True,
+            elem_id="pqa-question",
+            scale=4,
+            min_width=260,
+        )
+        k = gr.Slider(
+            *K_RANGE,
+            value=min(k_default, K_RANGE[1]),
+            step=1,
+            label="Clauses to show",
+            buttons=[],
+            min_width=180,
+            elem_id="pqa-k",
+        )
+    return chatbot, question, k, buttons
+
+
+def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
+    """The upload form: a policy file, an optional name, and the button that indexes it."""
+    gr.Markdown(
+        "Add the privacy policy of any service: an HTML page saved from the browser, a PDF with text in it "
+        f"(not a scan), Markdown or plain text, up to {MAX_POLICY_BYTES // 1_000_000} MB. Its sections and "
+        "numbering become the citations. "
+        "The file stays on this machine."
+    )
+    upload = gr.File(
+        label=f"Policy file ({FILE_TYPES})",
+        file_types=sorted(SUFFIXES),
+        file_count="single",
+        type="filepath",
+        elem_id="pqa-upload",
+    )
+    name = gr.Textbox(
+        label="Name",
+        placeholder="made from the file name, e.g. acme-cloud",
+        info="lower-case letters, digits and dashes; an earlier policy of the same name is replaced",
+        max_lines=1,
+        elem_id="pqa-name",
+    )
+    button = gr.Button("Add and index", variant="primary", elem_id="pqa-add")
+    status = gr.HTML(elem_id="pqa-add-status")
+    return upload, name, button, status
+
+
+def _remove_form() -> tuple[gr.Dropdown, gr.Button, gr.HTML]:
+    """Remove an added policy: which one, the button, and what happened."""
+    gr.Markdown("Remove a policy added here or with `policyqa index`. The shipped policy stays.")
+    which = gr.Dropdown(choices=[], value=None, label="Added policy", filterable=False, elem_id="pqa-remove-choose")
+    button = gr.Button("Remove", variant="stop", elem_id="pqa-remove")
+    status = gr.HTML(elem_id="pqa-remove-status")
+    return which, button, status
+
+
+def _wire_library(
+    demo: gr.Blocks,
+    catalog: Catalog,
+    add_form: tuple[gr.File, gr.Textbox, gr.Button, gr.HTML],
+    remove_form: tuple[gr.Dropdown, gr.Button, gr.HTML],
+    views: list[Any],
+    tabs: gr.Tabs,
+) -> None:
+    """The Add a policy tab's events: add (with progress), remove, and the list of removable policies."""
+    upload, name, add, status = add_form
+    which, remove, removed = remove_form
+
+    def add_file(file: str | None, name: str, current: str, progress: gr.Progress = gr.Progress()):  # noqa: ANN202, B008
+        return app_events.add_policy(file, name, current, catalog=catalog, progress=progress)
+
+    def removable() -> Any:
+        return gr.update(choices=app_events.removable_choices(catalog))
+
+    # Adding and removing share a queue of their own: questions are answered while a policy is indexed,
+    # and a removal waits for an indexing run to end instead of holding up the questions behind it.
+    library: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "add"}
+    add.click(add_file, [upload, name, views[0]], [status, *views, tabs], **library).then(
+        removable, None, which, **library
+    )
+    demo.load(removable, None, which, **library)
+    remove_added = partial(app_events.remove_policy, catalog=catalog)
+    remove.click(remove_added, [which, views[0]], [removed, which, *views], **library)
+
+
+def build_app(catalog: Catalog) -> gr.Blocks:
+    """The Blocks app over a `Catalog` of policies (shared by every session; each session chooses one)."""
+    default = catalog.get()
+    with gr.Blocks(title="PolicyQA", analytics_enabled=False) as demo:
+        current = gr.State(catalog.default)  # this session's chosen policy
+        header = gr.HTML(render_policy.header_html(default.policy), elem_id="pqa-header")
+        chooser = gr.Dropdown(
+            choices=app_events.policy_choices(catalog),
+            value=catalog.default,
+            label="Policy",
+            info="the shipped policy and any added on the “Add a policy” tab or with `policyqa index`",
+            filterable=False,
+            elem_id="pqa-choose",
+        )
+        with gr.Tabs(elem_id="pqa-tabs") as tabs:
+            with gr.Tab("Ask", id="ask"):
+                chatbot, question, k, buttons = _ask_tab(default.settings.k)
+            with gr.Tab("Policy", id="policy", render_children=True):
+                policy_view = gr.HTML(render_policy.policy_html(default.policy), elem_id="pqa-policy")
+            if catalog.settings.allow_uploads:
+                with gr.Tab("Add a policy", id="add"):
+                    upload, name, add, status = _add_tab()
+                    which, remove, removed = _remove_form()
+
+        # One queue for every call into the shared model: a question at a time.
+        private: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "qa"}
+        answer = partial(app_events.respond_from, catalog=catalog)
+        events = [question.submit(answer, [question, chatbot, k, current], [chatbot, question], **private)]
+        for button, text in zip(buttons, EXAMPLES, strict=True):
+            example = partial(app_events.ask_example, text, catalog=catalog)
+            events.append(button.click(example, [chatbot, k, current], chatbot, **private))
+        for event in events:
+            event.then(None, js=SCROLL_TO_QUESTION)
+        # Each page load lists the policies anew: ones added since the app started are included.
+        demo.load(lambda: gr.update(choices=app_events.policy_choices(catalog)), None, chooser, **private)
+        views = [current, chooser, header, policy_view, chatbot]
+        chooser.input(partial(app_events.choose, catalog=catalog), [chooser, current], views, **private)
+        if catalog.settings.allow_uploads:
+            _wire_library(demo, catalog, (upload, name, add, status), (which, remove, removed), views, tabs)
+
+        def ask(question: str, k: int = default.settings.k, policy: str | None = None) -> dict[str, Any]:
+            """Cited clauses for `question` about `policy` (a name from `policyqa list`; None: the shipped
+            one), best first: the JSON of `policyqa ask --json`."""
+            return app_events.ask_json(question, k, policy, catalog=catalog)
+
+        gr.api(ask, api_name="ask", concurrency_id="qa")
+    return demo
+
+
+def launch_options(*, uploads: bool = True) -> dict[str, Any]:
+    """Look and privacy settings for `Blocks.launch`: system fonts, our CSS/JS, no telemetry or tunnels."""
+    theme = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    return {
+        "theme": theme,
+        "css": render.STYLESHEET + PAGE_CSS,
+        "head": f"<style>{FRAME_CSS}</style>",
+        "js": JS,
+        "share": False,
+        "ssr_mode": False,
+        "pwa": False,
+        "mcp_server": False,
+        "run_history": False,
+        "footer_links": ["api"],
+        "max_file_size": app_events.MAX_UPLOAD_BYTES if uploads else app_events.NO_UPLOAD_BYTES,
+    }
+
+
+def port_number(value: str) -> int:
+    """A TCP port from text: port_number("8080") -> 8080; anything outside 1..65535 is a ValueError."""
+    port = int(value)
+    if not 0 < port < 65536:
+        raise ValueError(value)
+    return port
+
+
+def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> argparse.Namespace:
+    """--host/--port/--no-browser; host and port default to POLICYQA_HOST/POLICYQA_PORT, then 127.0.0.1:7860."""
+    env = dict(os.environ if environ is None else environ)
+    parser = argparse.ArgumentParser(prog="policyqa serve", description="Serve the PolicyQA web app.")
+    parser.add_argument("--host", default=env.get("POLICYQA_HOST", DEFAULT_HOST), help="address to listen on")
+    parser.add_argument("--port", type=port_number, default=None, help="port to listen on (default 7860)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    args = parser.parse_args(argv)
+    if args.port is None:
+        raw = env.get("POLICYQA_PORT", str(DEFAULT_PORT))
+        try:
+            args.port = port_number(raw)
+        except ValueError:
+            parser.error(f"environment variable POLICYQA_PORT={raw!r} is not a port number; fix or unset it")
+    return args
+
+
+def _has_display() -> bool:
+    """Whether opening a browser tab can work (not on a headless server or over ssh)."""
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only accepts connections from this machine: is_loopback("127.0.0.1") -> True."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    # One JSON line per answered question (and per failure) on stderr; other libraries stay quiet.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("qa").setLevel(logging.INFO)
+    if not is_loopback(args.host):
+        print(
+            f"policyqa: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} "
+            "can use the assistant (no login, no HTTPS)",
+            file=sys.stderr,
+        )
+    print("policyqa: loading the policy index and the embedding model ...", file=sys.stderr)
+    try:
+        catalog = Catalog(Settings.from_env())
+        catalog.get()  # the default policy now, so a broken setup fails here and not in the page
+    except QAError as error:
+        print(f"policyqa: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        build_app(catalog).launch(
+            server_name=args.host,
+            server_port=args.port,
+            inbrowser=not args.no_browser and _has_display(),
+            **launch_options(uploads=catalog.settings.allow_uploads),
+        )
+    except OSError as error:  # the port is taken, or the host is not an address of this machine
+        reason = str(error).split(". ")[0]
+        print(
+            f"policyqa: error: cannot serve on {args.host}:{args.port} ({reason}); try another --port", file=sys.stderr
+        )
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
