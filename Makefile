@@ -22,7 +22,7 @@ test: setup
 
 # No model, no browser: the quick loop while editing.
 test-fast: setup
-	$(PY) -m pytest -m "not model and not browser"
+	$(PY) -m pytest -m "not model and not browser and not netns"
 
 lint: setup
 	$(VENV)/bin/ruff check qa tests app.py bench scripts experiments

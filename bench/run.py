@@ -73,6 +73,7 @@ def warm_worker(backend: str, repeat: int) -> dict[str, Any]:
     from qa.answer import PolicyQA
     from qa.embedding.factory import create_embedder
     from qa.evaluation.questions import load_questions
+    from qa.library.names import locate
     from qa.settings import Settings
     from qa.store.build import build_index
 
@@ -80,7 +81,7 @@ def warm_worker(backend: str, repeat: int) -> dict[str, Any]:
     embedder = create_embedder(settings)
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
-        build_index(replace(settings, index_dir=Path(scratch) / "index"), embedder)
+        build_index(replace(locate(None, settings), index_dir=Path(scratch) / "index"), embedder)
         build_s = time.perf_counter() - start
     qa = PolicyQA.load(settings=settings, embedder=embedder)
     questions = [q.question for q in load_questions(ROOT / "eval" / "questions.jsonl")]
@@ -285,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"machine": machine(), "targets": TARGETS, "warm": {}, "cold_ask": {}}
     with tempfile.TemporaryDirectory(prefix="policyqa-bench-") as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYQA_")}
-        env |= {"POLICYQA_INDEX_DIR": f"{scratch}/index/alibaba-2015", "POLICYQA_MODEL_CACHE_DIR": f"{scratch}/models"}
+        env |= {"POLICYQA_HOME": scratch}  # the index and a fresh model cache, built here
         print("bench: policyqa index (fresh model cache) ...", file=sys.stderr)
         seconds, peak, _ = run_process([*policyqa_command(args.entry), "index"], env)
         results["index"] = {"process_s": round(seconds, 2), "peak_mb": round(peak, 1)}

@@ -33,12 +33,11 @@ import faiss
 import numpy as np
 
 from qa.embedding.factory import create_embedder
-from qa.settings import Settings
+from qa.settings import SHIPPED_INDEX, Settings
 from qa.store.vectors import build_vector_index, index_kind, search_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SHIPPED_INDEX = ROOT / "index" / "alibaba-2015"
 SLICE = ROOT / "tests" / "data" / "policyqa-slice.json"
 QUESTION_FILES = (ROOT / "eval" / "questions.jsonl", ROOT / "eval" / "heldout.jsonl")
 CHUNK = 100_000

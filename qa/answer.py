@@ -17,7 +17,7 @@ from qa.embedding.base import Embedder
 from qa.embedding.factory import create_embedder
 from qa.errors import InvalidQuestion
 from qa.inputs import check_question
-from qa.library.names import settings_for
+from qa.library.names import locate
 from qa.logs import log_event
 from qa.read.terms import find_references
 from qa.search.adapter import QueryAdapter, load_adapter
@@ -57,9 +57,10 @@ class PolicyQA:
         `PolicyQA.load()` is the shipped policy, or the one `settings` names;
         `PolicyQA.load("acme-cloud")` one added by `policyqa index FILE --name acme-cloud`.
         """
-        settings = settings_for(name, settings or Settings.from_env())
+        settings = settings or Settings.from_env()
+        files = locate(name, settings)  # a bad name fails before the slow model load
         model: Embedder = embedder if embedder is not None else create_embedder(settings)
-        return cls.over(open_index(settings, model), model, settings)
+        return cls.over(open_index(files, model), model, settings)
 
     @classmethod
     def over(cls, store: Store, embedder: Embedder, settings: Settings) -> PolicyQA:

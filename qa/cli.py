@@ -21,7 +21,7 @@ from typing import NoReturn, TextIO
 
 from qa.errors import InvalidQuestion, PolicyError, QAError
 from qa.library.files import check_policy_file, remove_policy
-from qa.library.names import list_policies, settings_for
+from qa.library.names import list_policies, locate
 from qa.messages import NOT_COVERED, corrected_text, expansion_text
 from qa.read.documents import FILE_TYPES
 from qa.settings import Settings
@@ -80,9 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--policy", metavar="NAME", help="which policy to ask (see: policyqa list); default the shipped one"
     )
-    index = commands.add_parser("index", help="rebuild a policy's index, or add a policy file and index it")
+    index = commands.add_parser("index", help="add a policy file and index it, or rebuild a policy's index")
     index.add_argument("path", nargs="?", help=f"an {FILE_TYPES} policy file to add (needs --name)")
     index.add_argument("--name", metavar="NAME", help="the policy's name, e.g. acme-cloud")
+    index.add_argument("--replace", action="store_true", help="replace the added policy of that name")
     commands.add_parser("list", help="list the policies and whether they are indexed")
     serve = commands.add_parser("serve", help="serve the web app (chat, policy view, /ask) on 127.0.0.1:7860")
     serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, or POLICYQA_HOST)")
@@ -111,7 +112,8 @@ def read_stdin_question(*, max_chars: int) -> str:
     data = stream.read(STDIN_LIMIT + 1)
     if len(data) > STDIN_LIMIT:
         raise InvalidQuestion(
-            f"the question on standard input is over {STDIN_LIMIT} bytes; keep it under {max_chars} characters"
+            f"the question on standard input is over {STDIN_LIMIT} bytes; "
+            f"keep the question to at most {max_chars:,} characters"
         )
     if isinstance(data, str):
         return data
@@ -162,21 +164,31 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
         raise PolicyError("adding a policy file needs a name: policyqa index FILE --name NAME")
     # A bad file or an unknown name fails before the slow model load; the file is read and parsed once, here.
     if args.path is None:
-        settings = settings_for(args.name, settings)
-        store = build_index(settings, create_index_embedder(settings), ProgressLine())
+        files = locate(args.name, settings)
+        store = build_index(files, create_index_embedder(settings), ProgressLine())
+        replaced = ""
     else:
         checked = check_policy_file(Path(args.path), args.name, settings)
-        settings, store = add_policy(checked, settings, create_index_embedder(settings), ProgressLine())
+        added = add_policy(checked, settings, create_index_embedder(settings), ProgressLine(), replace=args.replace)
+        files, store = added.files, added.store
+        old = added.replaced
+        replaced = f"; it replaced {old.name} ({old.title or old.source}, {old.clauses} clauses)" if old else ""
     print(
-        f"indexed {len(store.sentences)} sentences from {len(store.policy.clauses)} clauses into {settings.index_dir}"
+        f"indexed {len(store.sentences)} sentences from {len(store.policy.clauses)} clauses of "
+        f"{files.source.name} into {files.index_dir}{replaced}"
     )
     return 0
 
 
 def _list(settings: Settings) -> int:
+    rows = [("name", "file", "index", "title")]
     for info in list_policies(settings):
-        state = f"{info.clauses} clauses" if info.indexed else "not indexed yet"
-        print(f"{info.name:<24} {info.source:<28} {state:<16} {info.title}".rstrip())
+        rows.append(
+            (info.name, info.source, f"{info.clauses} clauses" if info.indexed else "not indexed yet", info.title)
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]]).rstrip())
     return 0
 
 

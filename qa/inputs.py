@@ -43,7 +43,7 @@ def check_question(question: object, k: object, settings: Settings) -> tuple[str
         raise InvalidQuestion("the question is empty; type a question about the policy")
     if len(question) > settings.max_question_chars:
         raise InvalidQuestion(
-            f"the question has {len(question)} characters; keep it under {settings.max_question_chars}"
+            f"the question has {len(question)} characters; keep it to at most {settings.max_question_chars:,}"
         )
     return question, check_k(k, settings)
 

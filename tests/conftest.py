@@ -2,24 +2,77 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from qa.embedding.base import normalize
+from qa.library.names import locate
 from qa.read.documents import load_policy
-from qa.settings import ROOT, Settings
+from qa.settings import DEFAULT_MODEL, SHIPPED_INDEX, SHIPPED_POLICY, Settings
+from qa.store.build import PolicyFiles
 from qa.types import Embedded, Policy
 from qa.web.process import free_port
 
-POLICY_PATH = ROOT / "policies" / "alibaba-2015.html"
-SHIPPED_INDEX = ROOT / "index" / "alibaba-2015"
+POLICY_PATH = SHIPPED_POLICY
+# subtle: hypothesis would keep its example database and caches in .hypothesis/ of the working folder.
+set_hypothesis_home_dir(Path(tempfile.mkdtemp(prefix="policyqa-hypothesis-")))
+hypothesis_settings.register_profile("policyqa", database=None)
+hypothesis_settings.load_profile("policyqa")
 DATA = Path(__file__).parent / "data"
+__all__ = ["SHIPPED_INDEX"]
+
+
+def files_of(settings: Settings) -> PolicyFiles:
+    """Where the default policy of `settings` lives (`qa.library.names.locate`)."""
+    return locate(None, settings)
+
+
+def store_dir(settings: Settings) -> Path:
+    """The folder of the default policy's store."""
+    return files_of(settings).index_dir
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One exported ONNX model for the whole run."""
+    return tmp_path_factory.mktemp("models")
+
+
+def _point_home_at(base: Path, models: Path, setenv) -> None:  # noqa: ANN001 - monkeypatch.setenv
+    """Make `base` the user's data folder (XDG_DATA_HOME, so `Settings()` writes there too) and
+    `base/policyqa` policyqa's home; one model cache."""
+    setenv("XDG_DATA_HOME", str(base))
+    setenv("POLICYQA_HOME", str(base / "policyqa"))
+    setenv("POLICYQA_MODEL_CACHE_DIR", str(models))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[None]:
+    """Nothing a test run does writes into the checkout or the user's home, session fixtures included;
+    no POLICYQA_* setting of the shell leaks in; hypothesis keeps no example database."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith("POLICYQA_")]:
+            patch.delenv(name)
+        _point_home_at(tmp_path_factory.mktemp("session-data"), model_cache, patch.setenv)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test, and every process it starts, has a data folder of its own."""
+    base = tmp_path_factory.mktemp("data")
+    _point_home_at(base, model_cache, monkeypatch.setenv)
+    return base / "policyqa"
 
 
 class KeywordEmbedder:
@@ -104,14 +157,24 @@ def fake_embedder() -> KeywordEmbedder:
 
 @pytest.fixture
 def fake_settings(tmp_path: Path) -> Settings:
-    """Settings whose index lives under tmp_path, with the shipped policy copied there too."""
+    """Settings over a copy of the shipped policy named "policy", everything written under tmp_path:
+    its store in tmp_path/index/policy, added policies in tmp_path/home/policies."""
     policy_path = tmp_path / "policy.html"
     shutil.copyfile(POLICY_PATH, policy_path)
-    return Settings(policy_path=policy_path, index_dir=tmp_path / "index" / "policy", use_adapter=False)
+    return Settings(home=tmp_path / "home", policy_path=policy_path, index_dir=tmp_path / "index", use_adapter=False)
 
 
 @pytest.fixture(scope="session")
-def real_embedder():
+def real_embedder(model_cache: Path):
+    """The embedder users get: the shipped model on the ONNX backend (exported once per run)."""
+    from qa.embedding.factory import load_onnx_embedder
+
+    return load_onnx_embedder(DEFAULT_MODEL, cache_dir=model_cache, threads=1)
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The same model run by sentence-transformers (torch): what builds stores."""
     from qa.embedding.torch_model import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
@@ -126,11 +189,12 @@ def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_settings(tmp_path_factory: pytest.TempPathFactory, real_index_dir: Path) -> Settings:
+def real_settings(tmp_path_factory: pytest.TempPathFactory, real_index_dir: Path, model_cache: Path) -> Settings:
     """The shipped policy and index, both copied to tmp (policies added by a test land there too)."""
     policy_path = tmp_path_factory.mktemp("policies") / POLICY_PATH.name
     shutil.copyfile(POLICY_PATH, policy_path)
-    return Settings(policy_path=policy_path, index_dir=real_index_dir)
+    home = tmp_path_factory.mktemp("real-home")
+    return Settings(home=home, policy_path=policy_path, index_dir=real_index_dir.parent, model_cache_dir=model_cache)
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ def test_hit_fields(fake_qa):
     [
         ("", 5, "empty"),
         ("   \n\t", 5, "empty"),
-        ("x" * 2001, 5, "2000"),
+        ("x" * 2001, 5, "at most 2,000"),
         ("cookies?", 0, "k must be"),
         ("cookies?", 51, "k must be"),
         ("cookies?", -1, "k must be"),

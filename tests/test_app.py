@@ -35,7 +35,7 @@ def fake_catalog(tmp_path) -> Catalog:
     policy = tmp_path / "policies" / POLICY_PATH.name
     policy.parent.mkdir()
     shutil.copyfile(POLICY_PATH, policy)
-    settings = Settings(policy_path=policy, index_dir=tmp_path / "index" / "alibaba-2015", use_adapter=False)
+    settings = Settings(policy_path=policy, index_dir=tmp_path / "index", use_adapter=False)
     return Catalog(settings, KeywordEmbedder())
 
 
@@ -71,7 +71,10 @@ def test_follow_up_keeps_history_and_is_answered_on_its_own(fake_qa):
 
 def test_example_button_answers_its_question(fake_catalog):
     history = app_events.ask_example("cookies", [], 2, "alibaba-2015", catalog=fake_catalog)
-    assert history == app_events.respond("cookies", [], 2, qa=fake_catalog.get())[0]
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert history[0]["content"] == '<p class="pqa-question">cookies</p>'
+    assert history[1]["content"].count('class="pqa-cite"') == 2
+    assert 'href="#clause-E.p1"' in history[1]["content"]  # the keyword fake finds the cookie clause first
 
 
 def test_slider_float_k_is_a_whole_number(fake_qa):
@@ -84,7 +87,7 @@ def test_slider_float_k_is_a_whole_number(fake_qa):
     [
         ("", 5, False, "the question is empty"),
         ("   ", 5, False, "the question is empty"),
-        ("x" * 2500, 5, True, "keep it under 2000"),
+        ("x" * 2500, 5, True, "keep it to at most 2,000"),
         ("cookies", 11.5, True, "k must be a whole number"),
     ],
 )
@@ -107,17 +110,23 @@ def test_question_html_is_shown_as_text(fake_qa):
 # --- choosing and adding policies -----------------------------------------------------------------
 
 
+def library_files(catalog) -> dict[str, bytes]:
+    """Every file of the catalog's data folder and index folder, with its bytes."""
+    roots = [catalog.settings.home, catalog.settings.indexes]
+    return {str(p): p.read_bytes() for root in roots if root.exists() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def test_add_policy_indexes_it_with_progress_and_chooses_it(fake_catalog):
     progress = Progress()
-    status, current, chooser, header, policy_view, chat, tabs = app_events.add_policy(
+    view = app_events.add_policy(
         str(DATA / "docs" / "acme.md"), "", "alibaba-2015", catalog=fake_catalog, progress=progress
     )
-    assert "Added <strong>acme</strong>: Acme Cloud Privacy Policy (8 clauses in" in status
-    assert current == "acme" and chooser["value"] == "acme"
-    assert [name for _, name in chooser["choices"]] == ["alibaba-2015", "acme"]
-    assert "Acme Cloud Privacy Policy" in header and 'id="clause-' in policy_view
-    assert "Now answering from Acme Cloud Privacy Policy" in chat[0]["content"]
-    assert tabs.selected == "ask"
+    assert "Added <strong>acme</strong>: Acme Cloud Privacy Policy (8 clauses in" in view.status
+    assert view.chosen == view.choice == "acme"
+    assert [name for _, name in view.choices] == ["alibaba-2015", "acme"]
+    assert "Acme Cloud Privacy Policy" in view.header and 'id="clause-' in view.policy_view
+    assert "Now answering from Acme Cloud Privacy Policy" in view.chat[0]["content"]
+    assert view.tab == "ask" and view.removable is None
     fractions = [fraction for fraction, _ in progress.calls]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
     steps = " | ".join(step for _, step in progress.calls)
@@ -128,10 +137,11 @@ def test_add_policy_indexes_it_with_progress_and_chooses_it(fake_catalog):
 
 
 def test_a_pdf_upload_is_added_like_any_other_policy(fake_catalog):
-    status, current, *_ = app_events.add_policy(
+    view = app_events.add_policy(
         str(DATA / "docs" / "acme.pdf"), "", "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
-    assert "Added <strong>acme</strong>: Acme Cloud Privacy Policy (8 clauses in" in status and current == "acme"
+    assert "Added <strong>acme</strong>: Acme Cloud Privacy Policy (8 clauses in" in view.status
+    assert view.chosen == "acme"
     history, _ = app_events.respond_from("Do you share account data?", [], 3, "acme", catalog=fake_catalog)
     assert "§C ¶1 Sharing" in history[-1]["content"]
 
@@ -165,41 +175,47 @@ def test_refused_files_leave_everything_as_it_was(fake_catalog, tmp_path, filena
         path = tmp_path / "upload" / filename
         path.parent.mkdir()
         path.write_bytes(content)
-    status, current, *rest = app_events.add_policy(
+    before = library_files(fake_catalog)
+    view = app_events.add_policy(
         str(path) if path else None, name, "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
-    assert 'class="pqa-notice"' in status and message in status
-    assert current == "alibaba-2015" and all(isinstance(v, type(app_events.gr.skip())) for v in rest)
+    assert 'class="pqa-notice"' in view.status and message in view.status
+    assert view == app_events.View(status=view.status)  # nothing else on the page changes
     assert [info.name for info in fake_catalog.policies()] == ["alibaba-2015"]
+    assert library_files(fake_catalog) == before  # nothing written, nothing deleted
 
 
 def test_too_big_a_file_is_refused(fake_catalog, tmp_path):
     big = tmp_path / "big.txt"
     big.write_bytes(b"We collect data. " * (app_events.MAX_UPLOAD_BYTES // 17 + 1))
-    status, *_ = app_events.add_policy(str(big), "", "alibaba-2015", catalog=fake_catalog, progress=Progress())
-    assert "bytes are accepted" in status
+    before = library_files(fake_catalog)
+    view = app_events.add_policy(str(big), "", "alibaba-2015", catalog=fake_catalog, progress=Progress())
+    assert "bytes are accepted" in view.status and library_files(fake_catalog) == before
 
 
 def test_a_failed_build_leaves_no_half_added_policy(fake_catalog, monkeypatch):
     def broken(texts):
         raise RuntimeError("embedding exploded")
 
+    before = library_files(fake_catalog)
     monkeypatch.setattr(fake_catalog.embedder, "embed_passages", broken)
-    status, current, *_ = app_events.add_policy(
+    view = app_events.add_policy(
         str(DATA / "docs" / "acme.md"), "", "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
-    assert app_events.INTERNAL_ERROR in status and "exploded" not in status and current == "alibaba-2015"
+    assert app_events.INTERNAL_ERROR in view.status and "exploded" not in view.status and view.chosen is None
     assert [info.name for info in fake_catalog.policies()] == ["alibaba-2015"]
+    assert library_files(fake_catalog) == before
 
 
 def test_choose_switches_header_policy_view_and_chat(fake_catalog):
     app_events.add_policy(
         str(DATA / "docs" / "northwind.html"), "northwind", "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
-    current, chooser, header, policy_view, chat = app_events.choose("alibaba-2015", "northwind", catalog=fake_catalog)
-    assert current == "alibaba-2015" and chooser["value"] == "alibaba-2015"
-    assert "November 2015" in header and 'id="clause-C.6"' in policy_view and "Northwind" not in policy_view
-    assert len(chat) == 1 and "Now answering from" in chat[0]["content"]
+    view = app_events.choose("alibaba-2015", "northwind", catalog=fake_catalog)
+    assert view.chosen == view.choice == "alibaba-2015"
+    assert "November 2015" in view.header and 'id="clause-C.6"' in view.policy_view
+    assert "Northwind" not in view.policy_view
+    assert len(view.chat) == 1 and "Now answering from" in view.chat[0]["content"]
 
 
 def test_remove_the_chosen_policy_goes_back_to_the_shipped_one(fake_catalog):
@@ -207,15 +223,12 @@ def test_remove_the_chosen_policy_goes_back_to_the_shipped_one(fake_catalog):
         str(DATA / "docs" / "acme.md"), "acme", "alibaba-2015", catalog=fake_catalog, progress=Progress()
     )
     assert app_events.removable_choices(fake_catalog) == [("Acme Cloud Privacy Policy · acme", "acme")]
-    status, removable, current, chooser, header, policy_view, chat = app_events.remove_policy(
-        "acme", "acme", catalog=fake_catalog
-    )
-    assert "Removed <strong>acme</strong>" in status
-    assert removable["choices"] == [] and removable["value"] is None
-    assert current == "alibaba-2015" and chooser["value"] == "alibaba-2015"
-    assert [name for _, name in chooser["choices"]] == ["alibaba-2015"]
-    assert "November 2015" in header and 'id="clause-C.6"' in policy_view
-    assert "Now answering from" in chat[0]["content"]
+    view = app_events.remove_policy("acme", "acme", catalog=fake_catalog)
+    assert "Removed <strong>acme</strong>" in view.status and view.removable == []
+    assert view.chosen == view.choice == "alibaba-2015"
+    assert [name for _, name in view.choices] == ["alibaba-2015"]
+    assert "November 2015" in view.header and 'id="clause-C.6"' in view.policy_view
+    assert "Now answering from" in view.chat[0]["content"]
     # Another session that still has it chosen is told, not crashed.
     history, _ = app_events.respond_from("cookies?", [], 3, "acme", catalog=fake_catalog)
     assert "no policy named &#x27;acme&#x27;" in history[-1]["content"]
@@ -225,29 +238,29 @@ def test_remove_another_policy_keeps_this_sessions_choice(fake_catalog):
     for name in ("acme", "northwind"):
         source = DATA / "docs" / f"{name}.{'md' if name == 'acme' else 'html'}"
         app_events.add_policy(str(source), name, "alibaba-2015", catalog=fake_catalog, progress=Progress())
-    status, removable, current, chooser, *rest = app_events.remove_policy("acme", "northwind", catalog=fake_catalog)
-    assert "Removed" in status and [name for _, name in removable["choices"]] == ["northwind"]
-    assert current == "northwind" and "value" not in chooser
-    assert [name for _, name in chooser["choices"]] == ["alibaba-2015", "northwind"]
-    assert all(isinstance(v, type(app_events.gr.skip())) for v in rest)
+    view = app_events.remove_policy("acme", "northwind", catalog=fake_catalog)
+    assert "Removed" in view.status and [name for _, name in view.removable] == ["northwind"]
+    assert [name for _, name in view.choices] == ["alibaba-2015", "northwind"]
+    assert (view.chosen, view.choice, view.header, view.policy_view, view.chat) == (None,) * 5  # left as they are
 
 
 @pytest.mark.parametrize(
     ("name", "message"), [(None, "choose an added policy first"), ("alibaba-2015", "cannot be removed")]
 )
 def test_remove_refusals_change_nothing(fake_catalog, name, message):
-    status, removable, current, *rest = app_events.remove_policy(name, "alibaba-2015", catalog=fake_catalog)
-    assert 'class="pqa-notice"' in status and message in status and current == "alibaba-2015"
-    assert removable["choices"] == [] and "value" not in removable  # the list is refreshed, the choice kept
-    assert all(isinstance(v, type(app_events.gr.skip())) for v in rest)
-    assert fake_catalog.settings.policy_path.exists()
+    before = library_files(fake_catalog)
+    view = app_events.remove_policy(name, "alibaba-2015", catalog=fake_catalog)
+    assert 'class="pqa-notice"' in view.status and message in view.status
+    assert view == app_events.View(status=view.status, removable=[])  # the list refreshed, nothing else
+    assert library_files(fake_catalog) == before
 
 
 def test_choosing_a_policy_that_cannot_load_keeps_the_current_one(fake_catalog):
-    (fake_catalog.settings.policy_path.parent / "broken.txt").write_bytes(b"\xff\xfe not utf-8")
-    current, chooser, header, _, chat = app_events.choose("broken", "alibaba-2015", catalog=fake_catalog)
-    assert current == "alibaba-2015" and chooser["value"] == "alibaba-2015"
-    assert "Can’t open that policy" in chat[0]["content"] and "not UTF-8" in chat[0]["content"]
+    fake_catalog.settings.policies.mkdir(parents=True, exist_ok=True)
+    (fake_catalog.settings.policies / "broken.txt").write_bytes(b"\xff\xfe not utf-8")
+    view = app_events.choose("broken", "alibaba-2015", catalog=fake_catalog)
+    assert view.chosen == view.choice == "alibaba-2015" and view.header is None
+    assert "Can’t open that policy" in view.chat[0]["content"] and "not UTF-8" in view.chat[0]["content"]
 
 
 # --- command line and launch settings ------------------------------------------------------------
@@ -316,10 +329,22 @@ def test_ask_api_returns_the_cli_json(client, real_qa):
 
 
 @pytest.mark.model
-def test_ask_api_asks_the_named_policy(client, real_settings, real_embedder):
-    from qa.library.files import check_policy_file, import_policy
+@pytest.mark.parametrize("data", [[SEED], [SEED, 3], [SEED, 3, None]], ids=["question", "and-k", "all-three"])
+def test_the_raw_ask_route_takes_the_values_a_caller_leaves_out(served, real_qa, data):
+    """`curl -d '{"data": ["..."]}' .../gradio_api/call/ask`: k and the policy default, no empty error."""
+    with httpx.Client(base_url=served, timeout=60, trust_env=False) as http:
+        event = http.post("gradio_api/call/ask", json={"data": data}).json()["event_id"]
+        stream = http.get(f"gradio_api/call/ask/{event}").text
+    assert stream.startswith("event: complete"), stream[:300]
+    result = json.loads(stream.split("data: ", 1)[1])[0]
+    assert result == json.loads(json.dumps(real_qa.ask(SEED, data[1] if len(data) > 1 else 5).to_json()))
 
-    import_policy(check_policy_file(DATA / "docs" / "acme.md", "acme-cloud", real_settings), real_settings)
+
+@pytest.mark.model
+def test_ask_api_asks_the_named_policy(client, real_settings, real_embedder):
+    from qa.library.files import add_policy, check_policy_file
+
+    add_policy(check_policy_file(DATA / "docs" / "acme.md", "acme-cloud", real_settings), real_settings, real_embedder)
     result = client.predict("Who do you share my account data with?", 3, "acme-cloud", api_name="/ask")
     assert (
         result
@@ -342,7 +367,7 @@ def test_ask_api_k_defaults_to_settings(client, real_qa):
 
 @pytest.mark.model
 @pytest.mark.parametrize(
-    ("question", "k", "message"), [("", 3, "empty"), (SEED, 0, "k must be"), ("x" * 2001, 3, "2000")]
+    ("question", "k", "message"), [("", 3, "empty"), (SEED, 0, "k must be"), ("x" * 2001, 3, "at most 2,000")]
 )
 def test_ask_api_bad_input_is_a_clear_error(client, question, k, message):
     from gradio_client.exceptions import AppError

@@ -1,14 +1,15 @@
 """The app in a real browser: Debian chromium driven by playwright, against `python app.py`.
 
-Needs /usr/bin/chromium: skipped locally without it, a failure when CI is set.
-Screenshots go to tests/artifacts/; with UPDATE_SCREENSHOT=1 the desktop one
-also replaces docs/screenshot.png (the README's picture).
+Needs /usr/bin/chromium (`apt-get install chromium`): without it these tests fail; leave them out
+explicitly with `-m "not browser"` (as `make test-fast` does). Screenshots go to a temporary folder;
+with UPDATE_SCREENSHOT=1 the desktop one also replaces docs/screenshot.png (the README's picture).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ import pytest
 
 from qa.settings import ROOT
 from qa.web.process import running_app
-from tests.conftest import DATA, POLICY_PATH
+from tests.conftest import DATA
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -30,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(tempfile.mkdtemp(prefix="policyqa-screenshots-"))  # never the checkout
 SEED = "Who can see my bank details?"
 INJECTION = "<img src=x onerror=alert(1)>"
 ANSWER_TIMEOUT_MS = 60_000
@@ -39,25 +40,26 @@ ANSWER_TIMEOUT_MS = 60_000
 @pytest.fixture(scope="module")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium, or leave these tests out with -m 'not browser'")
     return CHROMIUM
 
 
 @pytest.fixture(scope="module")
-def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The app's library of policy files: a tmp copy of the shipped one (policies added in the page land here)."""
-    folder = tmp_path_factory.mktemp("browser-policies")
-    shutil.copyfile(POLICY_PATH, folder / POLICY_PATH.name)
-    return folder
+def app_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's data folder: policies added in the page land in its policies/."""
+    return tmp_path_factory.mktemp("browser-home")
 
 
 @pytest.fixture(scope="module")
-def app_url(chromium_path, real_index_dir: Path, policy_dir: Path) -> Iterator[str]:
-    """The app over tmp copies of the shipped index and policy."""
-    env = {"POLICYQA_INDEX_DIR": str(real_index_dir), "POLICYQA_POLICY_PATH": str(policy_dir / POLICY_PATH.name)}
-    with running_app({**os.environ, **env}, timeout=180) as app:
+def policy_dir(app_home: Path) -> Path:
+    """The app's folder of added policy files."""
+    return app_home / "policies"
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium_path, app_home: Path) -> Iterator[str]:
+    """The app as installed: the shipped policy and index, a data folder of its own."""
+    with running_app({**os.environ, "POLICYQA_HOME": str(app_home)}, timeout=180) as app:
         yield app.url
 
 
@@ -124,7 +126,6 @@ class Visit:
         return [url for url in self.requests if urlsplit(url).hostname not in (None, "127.0.0.1", "localhost")]
 
     def screenshot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / name
         self.page.screenshot(path=str(path))
         return path
@@ -209,7 +210,7 @@ def test_empty_and_long_questions_get_a_friendly_notice(visit):
     visit.ask("")
     assert "the question is empty" in page.locator(".pqa-notice").last.inner_text()
     visit.ask("why " * 600)
-    assert "keep it under 2000" in page.locator(".pqa-notice").last.inner_text()
+    assert "keep it to at most 2,000" in page.locator(".pqa-notice").last.inner_text()
     chat = page.locator("#pqa-chat").inner_text()
     assert "Traceback" not in chat and "Error" not in chat
 
@@ -275,7 +276,8 @@ def test_add_a_policy_ask_it_then_choose_the_shipped_one_again(browser, app_url,
 
 
 def test_remove_an_added_policy(policy_dir, browser, app_url):
-    shutil.copyfile(DATA / "docs" / "zephyr.md", policy_dir / "zephyr.md")  # as `policyqa index` would add it
+    policy_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DATA / "docs" / "zephyr.md", policy_dir / "zephyr.md")  # as an interrupted add would leave it
     visit = Visit(browser, app_url)  # a page load lists the policies anew
     try:
         page = visit.page
@@ -283,8 +285,8 @@ def test_remove_an_added_policy(policy_dir, browser, app_url):
         page.locator("#pqa-remove-choose input").click()
         page.get_by_role("option", name="zephyr").first.click()
         page.locator("#pqa-remove").click()
-        page.locator("#pqa-remove-status .pqa-info").wait_for(timeout=ANSWER_TIMEOUT_MS)
-        assert "Removed zephyr" in page.locator("#pqa-remove-status").inner_text()
+        page.locator("#pqa-add-status .pqa-info").wait_for(timeout=ANSWER_TIMEOUT_MS)
+        assert "Removed zephyr" in page.locator("#pqa-add-status").inner_text()
         assert not (policy_dir / "zephyr.md").exists()
         page.locator("#pqa-choose input").click()
         options = page.get_by_role("option").all_inner_texts()

@@ -82,9 +82,9 @@ def test_loaded_policies_answer_while_another_is_being_indexed(catalog):
 def test_add_policy_reports_progress_and_a_failed_build_leaves_nothing(fake_settings):
     steps: list[tuple[float, str]] = []
     checked = check_policy_file(DATA / "docs" / "acme.md", "acme", fake_settings)
-    settings, store = add_policy(checked, fake_settings, KeywordEmbedder(), lambda *a: steps.append(a))
-    assert settings.index_dir.name == "acme" and len(store.policy.clauses) == 8
-    assert steps[0] == (0.05, "splitting 8 clauses into sentences") and steps[-1] == (1.0, "done")
+    added = add_policy(checked, fake_settings, KeywordEmbedder(), lambda *a: steps.append(a))
+    assert added.files.index_dir.name == "acme" and len(added.store.policy.clauses) == 8
+    assert steps[0] == (0.0, "splitting 8 clauses into sentences") and steps[-1] == (1.0, "done")
     assert [f for f, _ in steps] == sorted(f for f, _ in steps)
 
     class Broken(KeywordEmbedder):
@@ -102,7 +102,7 @@ def test_add_reports_checking_first_and_indexes_the_bytes_it_copied(catalog):
     steps: list[tuple[float, str]] = []
     added = catalog.add(DATA / "docs" / "acme.md", "acme", lambda *a: steps.append(a))
     assert steps[0] == (0.0, "checking acme.md") and steps[-1] == (1.0, "done")
-    copied = added.settings.policy_path
+    copied = catalog.settings.policies / "acme.md"
     assert copied.read_bytes() == (DATA / "docs" / "acme.md").read_bytes()
     assert added.store.manifest["policy_sha256"] == hashlib.sha256(copied.read_bytes()).hexdigest()
     calls = catalog.embedder.calls

@@ -19,7 +19,7 @@ SEED = "Who can see my bank details?"
 def run(*args: str, index_dir: Path | None = None, entry: tuple[str, ...] = (sys.executable, "-m", "qa")):
     env = dict(os.environ)
     if index_dir is not None:
-        env["POLICYQA_INDEX_DIR"] = str(index_dir)
+        env["POLICYQA_INDEX_DIR"] = str(index_dir.parent)  # the folder of indexes, one per policy
     return subprocess.run([*entry, *args], capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -90,22 +90,18 @@ def test_ask_ends_with_the_policy_words_it_also_searched_for(index_copy):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "line"),
     [
-        (("ask", ""), "the question is empty"),
-        (("ask", "   "), "the question is empty"),
-        (("ask", "x" * 2001), "keep it under 2000"),
-        (("ask", "cookies?", "-k", "0"), "k must be a whole number from 1 to 50"),
-        (("ask", "cookies?", "-k", "51"), "k must be a whole number from 1 to 50"),
+        (("ask", ""), "the question is empty; type a question about the policy"),
+        (("ask", "   "), "the question is empty; type a question about the policy"),
+        (("ask", "x" * 2001), "the question has 2001 characters; keep it to at most 2,000"),
+        (("ask", "cookies?", "-k", "0"), "k must be a whole number from 1 to 50, not 0"),
+        (("ask", "cookies?", "-k", "51"), "k must be a whole number from 1 to 50, not 51"),
     ],
 )
-def test_bad_input_is_one_line_and_status_2(args, message):
+def test_bad_input_is_one_line_and_status_2(args, line):
     result = run(*args)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr.strip().splitlines() == [f"policyqa: error: {result.stderr.split('error: ', 1)[1].strip()}"]
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"policyqa: error: {line}\n")
 
 
 def test_unknown_k_is_a_usage_error():
@@ -119,7 +115,7 @@ def test_index_command_rebuilds(tmp_path):
     target = tmp_path / "idx" / "alibaba-2015"
     result = run("index", index_dir=target)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"indexed 84 sentences from 44 clauses into {target}"
+    assert result.stdout.strip() == f"indexed 84 sentences from 44 clauses of alibaba-2015.html into {target}"
     manifest = json.loads((target / "manifest.json").read_text())
     shipped = json.loads((SHIPPED_INDEX / "manifest.json").read_text())
     assert {k: manifest[k] for k in ("model_fingerprint", "policy_sha256", "count")} == {

@@ -4,29 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import DATA, POLICY_PATH, SHIPPED_INDEX
+from tests.conftest import DATA
 
 
 def run(*args: str, home):
-    env = dict(os.environ)
-    env["POLICYQA_POLICY_PATH"] = str(home / "policies" / "alibaba-2015.html")
-    env["POLICYQA_INDEX_DIR"] = str(home / "index" / "alibaba-2015")
+    """The console entry point as a user runs it, with its data folder at `home` (the shipped policy as is)."""
+    env = {**os.environ, "POLICYQA_HOME": str(home)}
     return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("library")
-    (home / "policies").mkdir()
-    shutil.copyfile(POLICY_PATH, home / "policies" / "alibaba-2015.html")
-    shutil.copytree(SHIPPED_INDEX, home / "index" / "alibaba-2015")
-    return home
+    return tmp_path_factory.mktemp("library")
 
 
 @pytest.mark.model
@@ -37,7 +31,7 @@ def test_add_list_and_ask_another_policy(home):
     listed = run("list", home=home)
     assert listed.returncode == 0, listed.stderr
     names = [line.split()[0] for line in listed.stdout.splitlines()]
-    assert names == ["alibaba-2015", "acme-cloud"]
+    assert names == ["name", "alibaba-2015", "acme-cloud"]
     assert "Acme Cloud Privacy Policy" in listed.stdout
     asked = run("ask", "How long do you keep my files?", "--policy", "acme-cloud", "--json", "-k", "3", home=home)
     assert asked.returncode == 0, asked.stderr
@@ -48,7 +42,7 @@ def test_add_list_and_ask_another_policy(home):
     removed = run("remove", "acme-cloud", home=home)
     assert removed.returncode == 0, removed.stderr
     assert removed.stdout.strip() == "removed acme-cloud (its policy file and its index)"
-    assert [line.split()[0] for line in run("list", home=home).stdout.splitlines()] == ["alibaba-2015"]
+    assert [line.split()[0] for line in run("list", home=home).stdout.splitlines()] == ["name", "alibaba-2015"]
     assert not (home / "index" / "acme-cloud").exists()
 
 

@@ -4,16 +4,22 @@ import pytest
 
 from qa.answer import PolicyQA
 from qa.errors import PolicyError
-from qa.library.files import MAX_POLICY_BYTES, check_policy_file, import_policy, remove_policy
-from qa.library.names import list_policies, settings_for
-from tests.conftest import DATA
+from qa.library.files import MAX_POLICY_BYTES, add_policy, check_policy_file, remove_policy
+from qa.library.names import list_policies, locate
+from qa.store.build import PolicyFiles
+from tests.conftest import DATA, KeywordEmbedder
 
 
-def test_import_index_and_list_side_by_side(fake_settings, fake_embedder):
+def add_acme(settings, name="acme-cloud"):
+    return add_policy(check_policy_file(DATA / "docs" / "acme.md", name, settings), settings, KeywordEmbedder())
+
+
+def test_add_index_and_list_side_by_side(fake_settings, fake_embedder):
     PolicyQA.load(settings=fake_settings, embedder=fake_embedder)  # the default policy
-    acme = import_policy(check_policy_file(DATA / "docs" / "acme.md", "acme-cloud", fake_settings), fake_settings)
-    assert acme.policy_path == fake_settings.policy_path.parent / "acme-cloud.md"
-    assert acme.index_dir == fake_settings.index_dir.parent / "acme-cloud"
+    acme = add_acme(fake_settings).files
+    assert acme == PolicyFiles(
+        "acme-cloud", fake_settings.home / "policies" / "acme-cloud.md", fake_settings.index_dir / "acme-cloud"
+    )
     qa = PolicyQA.load("acme-cloud", settings=fake_settings, embedder=fake_embedder)
     assert qa.policy.title == "Acme Cloud Privacy Policy"
     assert (acme.index_dir / "manifest.json").exists()
@@ -22,7 +28,27 @@ def test_import_index_and_list_side_by_side(fake_settings, fake_embedder):
         ("policy", "Privacy Policy", 44, True),
         ("acme-cloud", "Acme Cloud Privacy Policy", 8, True),
     ]
-    assert settings_for(None, fake_settings) == fake_settings
+    assert locate(None, fake_settings) == PolicyFiles(
+        "policy", fake_settings.policy_path, fake_settings.index_dir / "policy"
+    )
+
+
+def test_adding_a_name_the_library_holds_needs_replace(fake_settings):
+    add_acme(fake_settings)
+    with pytest.raises(
+        PolicyError, match="'acme-cloud' .Acme Cloud Privacy Policy. is already in the library; add --replace"
+    ):
+        add_acme(fake_settings)
+    replaced = add_policy(
+        check_policy_file(DATA / "docs" / "zephyr.md", "acme-cloud", fake_settings),
+        fake_settings,
+        KeywordEmbedder(),
+        replace=True,
+    )
+    assert replaced.replaced is not None and replaced.replaced.title == "Acme Cloud Privacy Policy"
+    assert (
+        [i.title for i in list_policies(fake_settings)][1] == replaced.store.policy.title != "Acme Cloud Privacy Policy"
+    )
 
 
 @pytest.mark.parametrize("name", ["", "Acme", "../evil", "a/b", "a" * 64, "-x", "policy"])
@@ -33,7 +59,7 @@ def test_bad_names_are_refused(fake_settings, name):
 
 def test_unknown_policy_names_the_command_to_add_it(fake_settings):
     with pytest.raises(PolicyError, match="policyqa index FILE --name nope"):
-        settings_for("nope", fake_settings)
+        locate("nope", fake_settings)
 
 
 def test_files_are_type_and_size_checked(tmp_path, fake_settings):
@@ -47,14 +73,20 @@ def test_files_are_type_and_size_checked(tmp_path, fake_settings):
         check_policy_file(big, "big", fake_settings)
     with pytest.raises(PolicyError, match="cannot read"):
         check_policy_file(tmp_path / "missing.txt", "m", fake_settings)
+    with pytest.raises(PolicyError, match="is a folder; give a policy file"):
+        check_policy_file(tmp_path, "folder", fake_settings)
+    empty = tmp_path / "empty.md"
+    empty.write_text("\n  \n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="the file holds no text; choose the file with the policy in it"):
+        check_policy_file(empty, "empty", fake_settings)
 
 
 def test_remove_takes_out_the_file_and_the_index(fake_settings, fake_embedder):
-    acme = import_policy(check_policy_file(DATA / "docs" / "acme.md", "acme-cloud", fake_settings), fake_settings)
+    acme = add_acme(fake_settings).files
     PolicyQA.load("acme-cloud", settings=fake_settings, embedder=fake_embedder)
-    assert acme.policy_path.exists() and acme.index_dir.exists()
+    assert acme.source.exists() and acme.index_dir.exists()
     remove_policy("acme-cloud", fake_settings)
-    assert not acme.policy_path.exists() and not acme.index_dir.exists()
+    assert not acme.source.exists() and not acme.index_dir.exists()
     assert [i.name for i in list_policies(fake_settings)] == ["policy"]
     assert fake_settings.policy_path.exists()
 

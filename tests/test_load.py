@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -89,15 +88,13 @@ def run_load(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 
 @pytest.mark.model
-def test_load_script_reduced(real_index_dir: Path):
-    """bench/load.py at CI size: the app (a subprocess) serves 4 clients for 5 s without an error or a wrong answer."""
-    result = run_load(
-        "--clients", "4", "--duration", "5", "--questions", "48", "--json",
-        env={"POLICYQA_INDEX_DIR": str(real_index_dir)},
-    )  # fmt: skip
+def test_load_script_reduced():
+    """bench/load.py at CI size: the app (a subprocess) answers 24 questions from 4 clients at once, each
+    answer checked against the Python API; a count of requests, not a rate, so a slow machine passes too."""
+    result = run_load("--clients", "4", "--duration", "600", "--max-requests", "24", "--questions", "48", "--json")
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     report = json.loads(result.stdout.splitlines()[-1])
-    assert report["requests"] >= 8 and report["errors"] == 0 and report["mismatches"] == 0, report
+    assert report["requests"] == 24 and report["errors"] == 0 and report["mismatches"] == 0, report
     assert report["asks_logged"] == report["requests"]  # one JSON log line per answered question
     assert 0 < report["p50_ms"] <= report["p95_ms"] <= report["p99_ms"]
     assert report["url"].startswith("http://127.0.0.1:")

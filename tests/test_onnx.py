@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,10 +43,10 @@ def policy_sentences(count: int = 40) -> list[str]:
 
 
 @pytest.mark.model
-def test_onnx_embeddings_match_torch(onnx_embedder, real_embedder):
+def test_onnx_embeddings_match_torch(onnx_embedder, torch_embedder):
     texts = [*policy_sentences(), "Who can see my bank details?", "cookies", "Ünïcödé 🍪 日本語", "word " * 600]
     for embed in ("embed_passages", "embed_queries"):
-        ours, theirs = getattr(onnx_embedder, embed)(texts), getattr(real_embedder, embed)(texts)
+        ours, theirs = getattr(onnx_embedder, embed)(texts), getattr(torch_embedder, embed)(texts)
         assert ours.shape == theirs.shape == (len(texts), 384) and ours.dtype == np.float32
         np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, rtol=1e-5)
         assert np.min(np.sum(ours * theirs, axis=1)) >= MIN_COSINE
@@ -58,9 +57,9 @@ def test_onnx_embeddings_match_torch(onnx_embedder, real_embedder):
 
 
 @pytest.mark.model
-def test_onnx_word_vectors_match_torch(onnx_embedder, real_embedder):
+def test_onnx_word_vectors_match_torch(onnx_embedder, torch_embedder):
     texts = [*policy_sentences(8), "Do you collect fingerprints?", "Ünïcödé 🍪 日本語", "word " * 600]
-    ours, theirs = onnx_embedder.embed_with_words(texts), real_embedder.embed_with_words(texts)
+    ours, theirs = onnx_embedder.embed_with_words(texts), torch_embedder.embed_with_words(texts)
     np.testing.assert_allclose(np.stack([e.vector for e in ours]), onnx_embedder.embed_queries(texts), atol=1e-6)
     for a, b in zip(ours, theirs, strict=True):
         assert a.words == b.words and a.word_vectors.shape == (len(a.words), 384)
@@ -69,9 +68,9 @@ def test_onnx_word_vectors_match_torch(onnx_embedder, real_embedder):
 
 
 @pytest.mark.model
-def test_onnx_is_the_same_model_to_stores_and_adapters(onnx_embedder, real_embedder):
-    assert onnx_embedder.fingerprint == real_embedder.fingerprint
-    assert (onnx_embedder.name, onnx_embedder.dimension) == (real_embedder.name, real_embedder.dimension)
+def test_onnx_is_the_same_model_to_stores_and_adapters(onnx_embedder, torch_embedder):
+    assert onnx_embedder.fingerprint == torch_embedder.fingerprint
+    assert (onnx_embedder.name, onnx_embedder.dimension) == (torch_embedder.name, torch_embedder.dimension)
     manifest = json.loads((SHIPPED_INDEX / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["model_fingerprint"] == onnx_embedder.fingerprint
 
@@ -116,15 +115,13 @@ def test_backend_is_one_setting():
 
 @pytest.mark.model
 def test_cold_ask_answers_without_importing_torch(onnx_cache, tmp_path):
-    index = tmp_path / "alibaba-2015"
-    shutil.copytree(SHIPPED_INDEX, index)
     script = (
         "import json, sys\n"
         "from qa.cli import main\n"
         "status = main(['ask', 'Who can see my bank details?', '--json', '-k', '3'])\n"
         f"print(json.dumps({{'status': status, 'heavy': [m for m in {HEAVY!r} if m in sys.modules]}}))\n"
     )
-    env = dict(os.environ, POLICYQA_INDEX_DIR=str(index), POLICYQA_MODEL_CACHE_DIR=str(onnx_cache))
+    env = dict(os.environ, POLICYQA_MODEL_CACHE_DIR=str(onnx_cache))  # the shipped index, a fresh export
     env.pop("POLICYQA_BACKEND", None)
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120

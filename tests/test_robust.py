@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from html import escape
 
 import httpx
 import numpy as np
@@ -39,7 +40,7 @@ from tests.conftest import POLICY_PATH, KeywordEmbedder, serving
 
 ANSWERED = "answered"
 EMPTY = "the question is empty"
-LONG = "keep it under 2000"
+LONG = "keep it to at most 2,000"
 NOT_UTF8 = "not valid UTF-8"
 BAD_K = "k must be a whole number from 1 to 50"
 
@@ -239,7 +240,7 @@ def test_cli_usage_errors_are_one_line(fake_qa):
 
 def test_cli_oversized_stdin_is_cut_short(fake_qa):
     status, out, err = run_cli(fake_qa, ["ask", "-"], b"x" * (cli.STDIN_LIMIT + 10))
-    assert (status, out) == (2, "") and "over 1048576 bytes; keep it under 2000 characters" in err
+    assert (status, out) == (2, "") and "over 1048576 bytes; keep the question to at most 2,000 characters" in err
 
 
 def run_entry(args: list[str | bytes], stdin: bytes = b"", **env: str) -> subprocess.CompletedProcess[bytes]:
@@ -276,7 +277,9 @@ def test_entry_point_bad_bytes_are_one_line_status_2(args, stdin, message):
 @pytest.mark.model
 def test_entry_point_answers_rtl_question_with_nuls_from_stdin(real_index_dir):
     question = "\x00מי יכול לראות את פרטי הבנק שלי?\x00 bank details"
-    result = run_entry(["ask", "-", "-k", "2", "--json"], question.encode(), POLICYQA_INDEX_DIR=str(real_index_dir))
+    result = run_entry(
+        ["ask", "-", "-k", "2", "--json"], question.encode(), POLICYQA_INDEX_DIR=str(real_index_dir.parent)
+    )
     assert result.returncode == 0, result.stderr.decode()
     answer = json.loads(result.stdout)
     assert answer["question"] == clean_question(question) and len(answer["hits"]) == 2
@@ -365,14 +368,29 @@ ANY_K = st.one_of(st.none(), st.integers(-5, 60), st.integers(), st.text(max_siz
 FEW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def acceptable(question: object, k: object) -> bool:
+    """What `ask` must answer, worked out independently of `qa.inputs`: text that is valid UTF-8 and,
+    with controls taken out, not blank and at most 2,000 characters; k a whole number from 1 to 50
+    (not a bool) or None."""
+    if not isinstance(question, str):
+        return False
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    kept = "".join(" " if ord(c) < 32 or 127 <= ord(c) < 160 or c == "\ufeff" else c for c in question).strip()
+    whole = k is None or (isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 50)
+    return 0 < len(kept) <= 2000 and whole
+
+
 @FEW
 @given(question=ANY_TEXT, k=ANY_K)
-def test_property_ask_answers_or_raises_invalid_question(fake_qa, question, k):
-    try:
-        answer = fake_qa.ask(question, k)
-    except InvalidQuestion:
+def test_property_ask_answers_exactly_the_acceptable_questions(fake_qa, question, k):
+    if not acceptable(question, k):
+        with pytest.raises(InvalidQuestion):
+            fake_qa.ask(question, k)
         return
-    assert_valid_answer(answer, question, 5 if k is None else k)
+    assert_valid_answer(fake_qa.ask(question, k), question, 5 if k is None else k)
 
 
 @FEW
@@ -390,6 +408,20 @@ HTML_PIECES = st.sampled_from(
     ["<p>", "</p>", "<br>", "<strong>", "</strong>", "<b>", "A. ", "B. TITLE", "1. ", "2. ", "&amp.", "&lt;b&gt;"]
     + ["<script>x</script>", "©", " | ", "Last updated 2015", "\n", "We use cookies.", "Write to:", "&#0;", "\x00"]
 )
+
+
+PROSE = "We use cookies to remember the settings you choose on this site."
+
+
+@settings(max_examples=300, deadline=None)
+@given(html=st.one_of(st.text(ANY_CHAR, max_size=300).map(escape), st.lists(HTML_PIECES, max_size=60).map("".join)))
+def test_property_parser_keeps_the_prose_of_any_page(html):
+    """Whatever text or markup comes before it (text escaped as a page would hold it), a paragraph of
+    prose is read: the page parses, every clause is the policy text at its span, the prose is in one."""
+    policy = parse_policy(f"{html}<p>{PROSE}</p>")
+    for clause in policy.clauses:
+        assert policy.text[clause.start : clause.end] == clause.text
+    assert any(PROSE in " ".join(clause.text.split()) for clause in policy.clauses)
 
 
 @settings(max_examples=300, deadline=None)

@@ -12,6 +12,7 @@ from qa.read.documents import load_policy
 from qa.store.build import build_index, build_store, open_index
 from qa.store.manifest import expected_manifest, sha256_file
 from qa.store.records import load_store, save_store
+from tests.conftest import files_of, store_dir
 
 
 def _build(settings, embedder):
@@ -21,9 +22,9 @@ def _build(settings, embedder):
 
 def test_save_load_round_trip(fake_settings, fake_embedder):
     store = _build(fake_settings, fake_embedder)
-    save_store(store, fake_settings.index_dir)
+    save_store(store, store_dir(fake_settings))
     expected = expected_manifest(fake_embedder, sha256_file(fake_settings.policy_path))
-    loaded = load_store(fake_settings.index_dir, expected=expected)
+    loaded = load_store(store_dir(fake_settings), expected=expected)
     assert loaded.sentences == store.sentences
     assert loaded.policy == store.policy
     assert loaded.index.ntotal == store.index.ntotal == len(store.sentences)
@@ -48,8 +49,8 @@ def test_nearest_words_are_best_first_and_padded_past_the_stored_words(fake_sett
 
 
 def test_manifest_records_what_built_it(fake_settings, fake_embedder):
-    build_index(fake_settings, fake_embedder)
-    manifest = json.loads((fake_settings.index_dir / "manifest.json").read_text())
+    build_index(files_of(fake_settings), fake_embedder)
+    manifest = json.loads((store_dir(fake_settings) / "manifest.json").read_text())
     assert manifest["format_version"] == 4
     assert manifest["model"] == "keyword-fake" and manifest["model_fingerprint"] == "keyword-fake-v1"
     assert manifest["dimension"] == fake_embedder.dimension
@@ -65,27 +66,27 @@ def test_manifest_records_what_built_it(fake_settings, fake_embedder):
         "words.faiss",
         "words.txt",
     }
-    assert manifest["words"] == len((fake_settings.index_dir / "words.txt").read_text().split()) > 500
+    assert manifest["words"] == len((store_dir(fake_settings) / "words.txt").read_text().split()) > 500
 
 
 def test_build_is_byte_identical(tmp_path, fake_settings, fake_embedder):
-    build_index(fake_settings, fake_embedder)
-    first = {p.name: p.read_bytes() for p in fake_settings.index_dir.iterdir()}
-    build_index(fake_settings, fake_embedder)
-    assert {p.name: p.read_bytes() for p in fake_settings.index_dir.iterdir()} == first
-    assert [p.name for p in fake_settings.index_dir.parent.iterdir()] == ["policy"]  # no leftovers
+    build_index(files_of(fake_settings), fake_embedder)
+    first = {p.name: p.read_bytes() for p in store_dir(fake_settings).iterdir()}
+    build_index(files_of(fake_settings), fake_embedder)
+    assert {p.name: p.read_bytes() for p in store_dir(fake_settings).iterdir()} == first
+    assert [p.name for p in fake_settings.index_dir.iterdir()] == ["policy"]  # no leftovers
 
 
 def test_missing_index_is_built_with_a_notice(fake_settings, fake_embedder, caplog):
     with caplog.at_level(logging.WARNING, logger="qa"):
         qa = PolicyQA.load(settings=fake_settings, embedder=fake_embedder)
     assert "building it now" in caplog.text
-    assert (fake_settings.index_dir / "manifest.json").exists()
+    assert (store_dir(fake_settings) / "manifest.json").exists()
     assert qa.ask("bank account", k=1).hits[0].clause_id
 
 
 def test_stale_manifest_is_rebuilt(fake_settings, fake_embedder, caplog):
-    build_index(fake_settings, fake_embedder)
+    build_index(files_of(fake_settings), fake_embedder)
     fake_settings.policy_path.write_text(
         fake_settings.policy_path.read_text(encoding="utf-8")
         .replace("Cookies", "Biscuits")
@@ -93,18 +94,18 @@ def test_stale_manifest_is_rebuilt(fake_settings, fake_embedder, caplog):
         encoding="utf-8",
     )
     with caplog.at_level(logging.WARNING, logger="qa"):
-        store = open_index(fake_settings, fake_embedder)
+        store = open_index(files_of(fake_settings), fake_embedder)
     assert "another policy sha256" in caplog.text
     assert store.policy.clause("E.p1").section_title == "Biscuits"
-    manifest = json.loads((fake_settings.index_dir / "manifest.json").read_text())
+    manifest = json.loads((store_dir(fake_settings) / "manifest.json").read_text())
     assert manifest["policy_sha256"] == sha256_file(fake_settings.policy_path)
 
 
 def test_index_for_another_model_is_rebuilt(fake_settings, fake_embedder, caplog):
-    build_index(fake_settings, fake_embedder)
+    build_index(files_of(fake_settings), fake_embedder)
     fake_embedder.fingerprint = "another-model"
     with caplog.at_level(logging.WARNING, logger="qa"):
-        open_index(fake_settings, fake_embedder)
+        open_index(files_of(fake_settings), fake_embedder)
     assert "another model fingerprint" in caplog.text
 
 
@@ -118,18 +119,18 @@ def test_index_for_another_model_is_rebuilt(fake_settings, fake_embedder, caplog
     ],
 )
 def test_corrupt_index_names_the_rebuild_command(fake_settings, fake_embedder, damage, message):
-    build_index(fake_settings, fake_embedder)
-    damage(fake_settings.index_dir)
+    build_index(files_of(fake_settings), fake_embedder)
+    damage(store_dir(fake_settings))
     with pytest.raises(IndexCorrupt, match=message) as error:
-        open_index(fake_settings, fake_embedder)
+        open_index(files_of(fake_settings), fake_embedder)
     assert "policyqa index" in str(error.value)
 
 
 def test_count_disagreeing_with_faiss_is_corrupt(fake_settings, fake_embedder):
-    build_index(fake_settings, fake_embedder)
-    path = fake_settings.index_dir / "manifest.json"
+    build_index(files_of(fake_settings), fake_embedder)
+    path = store_dir(fake_settings) / "manifest.json"
     manifest = json.loads(path.read_text())
     manifest["count"] = 83
     path.write_text(json.dumps(manifest))
     with pytest.raises(IndexCorrupt, match="inconsistent"):
-        open_index(fake_settings, fake_embedder)
+        open_index(files_of(fake_settings), fake_embedder)

@@ -99,7 +99,9 @@ PHONE = AskedFor(
         r"|\bhow\s+(?:do|can|could)\s+i\s+(?:call|ring|phone|telephone)\s+(?:you|your|the|customer)\b",
         re.IGNORECASE,
     ),
-    evidence=re.compile(r"(?:\+|\b)\d(?:[\s().-]*\d){6,}\b|\b(?:call|phone|telephone|fax)\s+(?:us\s+)?(?:at|on)\s+\+?\d"),
+    evidence=re.compile(
+        r"(?:\+|\b)\d(?:[\s().-]*\d){6,}\b|\b(?:call|phone|telephone|fax)\s+(?:us\s+)?(?:at|on)\s+\+?\d"
+    ),
     missing="None of the closest clauses gives a phone number.",
     cues=frozenset("number numbers call ring dial hotline helpline".split()),  # noqa: SIM905
 )

@@ -32,9 +32,9 @@ def create_embedder(settings: Settings) -> Embedder:
     """The embedder `settings.backend` names, for answering questions."""
     _check_backend(settings)
     if settings.backend == "onnx":
-        return load_onnx_embedder(settings.model, cache_dir=settings.model_cache_dir, threads=settings.embed_threads)
+        return load_onnx_embedder(settings.model, cache_dir=settings.models, threads=settings.embed_threads)
     return SentenceTransformerEmbedder(
-        settings.model, cache_dir=settings.model_cache_dir, threads=settings.embed_threads
+        settings.model, cache_dir=settings.models, threads=settings.embed_threads
     )
 
 
@@ -42,9 +42,9 @@ def create_index_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     """The torch embedder that builds stores; with the onnx backend it also exports the model now
     (from the already loaded weights), so the first question does not wait for torch."""
     _check_backend(settings)
-    embedder = SentenceTransformerEmbedder(settings.model, cache_dir=settings.model_cache_dir)
+    embedder = SentenceTransformerEmbedder(settings.model, cache_dir=settings.models)
     if settings.backend == "onnx":
-        target = onnx_path(settings.model_cache_dir, embedder.fingerprint)
+        target = onnx_path(settings.models, embedder.fingerprint)
         if not target.exists():
             export_onnx(embedder.path, target, model=embedder.model)
     return embedder

@@ -44,7 +44,10 @@ def read_policyqa(path: Path) -> list[Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise EvalInputError(f"PolicyQA file {path} not found; pass the path of a file such as dev.json") from None
+        raise EvalInputError(
+            f"PolicyQA file {path} not found; download dev.json (or test.json) from the data/ folder of "
+            "github.com/wasiahmad/PolicyQA (MIT licence) and pass its path"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise EvalInputError(f"PolicyQA file {path} is not readable JSON ({error}); pass a SQuAD-style file") from None
     data = document.get("data") if isinstance(document, dict) else None

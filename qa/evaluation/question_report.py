@@ -117,5 +117,5 @@ def evaluate_questions(
         progress(done / len(questions), f"questions: {done:,} of {len(questions):,} asked")
     settings = qa.settings
     used = {"model": settings.model, "k": CUTOFF, "covered_threshold": settings.covered_threshold}
-    used |= {"policy": settings.policy_path.name}
+    used |= {"policy": qa.policy.title}
     return QuestionReport(source, used, tuple(outcomes), time.perf_counter() - start)

@@ -8,6 +8,7 @@ from qa.embedding.base import Embedder
 from qa.evaluation.benchmark import prepare
 from qa.evaluation.policyqa_file import load_policyqa
 from qa.evaluation.questions import GoldQuestion
+from qa.library.names import locate
 from qa.search.adapter import TrainingGroup, training_group
 from qa.settings import Settings
 from qa.store.build import open_index
@@ -20,7 +21,7 @@ def policyqa_groups(path: Path, embedder: Embedder) -> list[TrainingGroup]:
 
 def question_group(questions: list[GoldQuestion], settings: Settings, embedder: Embedder) -> TrainingGroup:
     """The answerable `questions` about the shipped policy as one training group."""
-    store = open_index(settings, embedder)
+    store = open_index(locate(None, settings), embedder)
     position = {clause.id: i for i, clause in enumerate(store.policy.clauses)}
     queries = embedder.embed_queries([q.question for q in questions])
     return training_group(store, queries, [[position[a] for a in q.answers] for q in questions])

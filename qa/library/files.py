@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.embedding.base import Embedder
 from qa.errors import PolicyError
-from qa.library.names import check_name, default_name, index_root, list_policies, policy_dir, source_of
+from qa.library.names import PolicyInfo, check_name, default_name, list_policies, source_of
 from qa.read.documents import FILE_TYPES, SUFFIXES, parse_file_bytes
 from qa.settings import Settings
-from qa.store.build import index_policy
+from qa.store.atomic import stage_file
+from qa.store.build import PolicyFiles, build_store
 from qa.store.manifest import sha256_hex
-from qa.store.records import Store
+from qa.store.records import Store, is_ours, save_store
 from qa.types import Policy, Progress, no_progress
 
 MAX_POLICY_BYTES = 2_000_000
@@ -41,6 +41,8 @@ def check_policy_file(path: Path, name: str, settings: Settings) -> PolicyFile:
     Refuses (`PolicyError`) a bad name, file type or size, or a file that does not parse as a policy.
     """
     check_name(name)
+    if path.is_dir():
+        raise PolicyError(f"{path} is a folder; give a policy file ({FILE_TYPES})")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise PolicyError(f"{path.name}: unsupported file type; give an {FILE_TYPES} file")
@@ -59,20 +61,58 @@ def check_policy_file(path: Path, name: str, settings: Settings) -> PolicyFile:
     return PolicyFile(path, name, data, parse_file_bytes(path, data))
 
 
-def import_policy(checked: PolicyFile, settings: Settings) -> Settings:
-    """Write a checked policy file's bytes into the library (atomically) and return its settings."""
+@dataclass(frozen=True)
+class Added:
+    """A policy just added to the library: where it lives, its store, and what it replaced (if anything)."""
+
+    files: PolicyFiles
+    store: Store
+    replaced: PolicyInfo | None = None
+
+
+def add_policy(
+    checked: PolicyFile,
+    settings: Settings,
+    embedder: Embedder,
+    progress: Progress = no_progress,
+    *,
+    replace: bool = False,
+) -> Added:
+    """Add a checked policy file to the library as `checked.name` and index the policy the check parsed.
+
+    A policy of that name already in the library is refused unless `replace`. Nothing is written
+    until the store is built; then the file is staged beside its place, the store swapped in
+    (`qa.store.records.save_store`), and the file renamed into place. Any failure or interruption
+    before that last step leaves the previous policy, file and store, as it was.
+    """
     name, suffix = checked.name, checked.path.suffix.lower()
-    target = policy_dir(settings) / f"{name}{suffix}"
-    for other in SUFFIXES:  # one source per name
-        stale = policy_dir(settings) / f"{name}{other}"
-        if other != suffix and stale.exists():
-            stale.unlink()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=target.parent)
-    with os.fdopen(handle, "wb") as out:
-        out.write(checked.data)
-    os.replace(temporary, target)
-    return replace(settings, policy_path=target, index_dir=index_root(settings) / name)
+    previous = source_of(name, settings)
+    replaced = next((info for info in list_policies(settings) if info.name == name), None) if previous else None
+    if replaced is not None and not replace:
+        title = f" ({replaced.title})" if replaced.title else ""
+        raise PolicyError(
+            f"a policy named {name!r}{title} is already in the library; "
+            "add --replace to replace it, or choose another --name"
+        )
+    files = PolicyFiles(name, settings.policies / f"{name}{suffix}", settings.indexes / name)
+    store = build_store(checked.policy, embedder, policy_sha256=sha256_hex(checked.data), progress=progress)
+    try:
+        staged = stage_file(checked.data, files.source)
+    except OSError as error:
+        raise PolicyError(
+            f"cannot write the policy into {files.source.parent} ({error.strerror}); "
+            "check that folder's permissions and free space, or set POLICYQA_HOME to another folder"
+        ) from None
+    try:
+        progress(0.95, "saving the index")
+        save_store(store, files.index_dir)
+        os.replace(staged, files.source)
+    finally:
+        staged.unlink(missing_ok=True)
+    if previous is not None and previous != files.source:  # one source per name: the old suffix goes
+        previous.unlink(missing_ok=True)
+    progress(1.0, "done")
+    return Added(files, store, replaced)
 
 
 def remove_policy(name: str, settings: Settings) -> None:
@@ -88,23 +128,6 @@ def remove_policy(name: str, settings: Settings) -> None:
     except OSError as error:
         raise PolicyError(f"cannot delete {source}: {error.strerror}; check its permissions and try again") from None
     # subtle: the file goes first, so a policy whose index could not be deleted is no longer listed.
-    shutil.rmtree(index_root(settings) / name, ignore_errors=True)
-
-
-def add_policy(
-    checked: PolicyFile, settings: Settings, embedder: Embedder, progress: Progress = no_progress
-) -> tuple[Settings, Store]:
-    """Copy a checked policy file into the library as `checked.name`, then index the policy the check parsed.
-
-    Returns the policy's settings and its store. A build that fails takes the copied file out
-    again, so no half-added policy is listed.
-    """
-    added = import_policy(checked, settings)
-    try:
-        store = index_policy(
-            checked.policy, added, embedder, policy_sha256=sha256_hex(checked.data), progress=progress
-        )
-    except BaseException:
-        added.policy_path.unlink(missing_ok=True)
-        raise
-    return added, store
+    index_dir = settings.indexes / name
+    if is_ours(index_dir):
+        shutil.rmtree(index_dir, ignore_errors=True)

@@ -7,13 +7,14 @@ is a file `NAME.<suffix>` in the policies folder with its store in `<index root>
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import PolicyError, QAError
 from qa.read.documents import SUFFIXES
-from qa.settings import Settings
-from qa.store.manifest import MANIFEST, read_manifest
+from qa.settings import SHIPPED_INDEX, SHIPPED_POLICY, Settings
+from qa.store.build import PolicyFiles
+from qa.store.manifest import read_manifest
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
@@ -48,35 +49,31 @@ def name_from_file(filename: str) -> str:
     return slug or "policy"
 
 
-def policy_dir(settings: Settings) -> Path:
-    return settings.policy_path.parent
-
-
-def index_root(settings: Settings) -> Path:
-    return settings.index_dir.parent
-
-
 def default_name(settings: Settings) -> str:
-    return settings.index_dir.name
+    """The default policy's name, made from its file's name: "alibaba-2015" for the shipped one."""
+    return name_from_file(settings.policy_path.name)
 
 
 def source_of(name: str, settings: Settings) -> Path | None:
-    """The policy file stored for `name`, whatever its suffix; None if there is none."""
+    """The added policy file stored for `name`, whatever its suffix; None if there is none."""
     for suffix in SUFFIXES:
-        path = policy_dir(settings) / f"{name}{suffix}"
+        path = settings.policies / f"{name}{suffix}"
         if path.is_file():
             return path
     return None
 
 
-def settings_for(name: str | None, settings: Settings) -> Settings:
-    """`settings` pointed at policy `name` (None: the default policy)."""
+def locate(name: str | None, settings: Settings) -> PolicyFiles:
+    """Where policy `name` (None: the default) lives: its file and its store's folder, named after it.
+    `PolicyError` for a name the library does not hold."""
     if name is None or name == default_name(settings):
-        return settings
+        name = default_name(settings)
+        shipped = SHIPPED_INDEX if settings.policy_path.resolve() == SHIPPED_POLICY.resolve() else None
+        return PolicyFiles(name, settings.policy_path, settings.indexes / name, shipped)
     source = source_of(check_name(name), settings)
     if source is None:
         raise no_such_policy(name, settings, f"add it with: policyqa index FILE --name {name}")
-    return replace(settings, policy_path=source, index_dir=index_root(settings) / name)
+    return PolicyFiles(name, source, settings.indexes / name)
 
 
 def no_such_policy(name: str, settings: Settings, advice: str) -> PolicyError:
@@ -87,18 +84,21 @@ def no_such_policy(name: str, settings: Settings, advice: str) -> PolicyError:
 
 def list_policies(settings: Settings) -> list[PolicyInfo]:
     """Every policy with a source file, the default first, then by name."""
-    names = {default_name(settings)}
-    names |= {
-        p.stem for p in policy_dir(settings).glob("*") if p.suffix.lower() in SUFFIXES and _NAME.fullmatch(p.stem)
-    }
-    infos = []
-    for name in sorted(names, key=lambda n: (n != default_name(settings), n)):
-        source = settings.policy_path if name == default_name(settings) else source_of(name, settings)
-        directory = index_root(settings) / name
+    default = default_name(settings)
+    added = sorted(
+        {p.stem for p in settings.policies.glob("*") if p.suffix.lower() in SUFFIXES and _NAME.fullmatch(p.stem)}
+        - {default}
+    )
+    return [_info(locate(name, settings)) for name in [default, *added]]
+
+
+def _info(files: PolicyFiles) -> PolicyInfo:
+    """What `policyqa list` shows of one policy, from the manifest of its store (or of the shipped one)."""
+    for directory in filter(None, (files.index_dir, files.shipped_index)):
         try:
             manifest = read_manifest(directory)
-            title, clauses, indexed = manifest["policy"]["title"], int(manifest["clauses"]), True
+            title, clauses = manifest["policy"]["title"], int(manifest["clauses"])
         except (QAError, KeyError, TypeError, ValueError):
-            title, clauses, indexed = "", 0, (directory / MANIFEST).exists()
-        infos.append(PolicyInfo(name, title, clauses, source.name if source else "", indexed))
-    return infos
+            continue
+        return PolicyInfo(files.name, title, clauses, files.source.name, True)
+    return PolicyInfo(files.name, "", 0, files.source.name, False)

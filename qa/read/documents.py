@@ -1,7 +1,7 @@
 """Policy files -> `Policy`: the format from the file, the reader for the format, then the structure.
 
-    load_policy(Path("policies/alibaba-2015.html"))      HTML, Markdown, plain text or PDF
-    policy_from_segments("sci-news.com", [...])         ready-made segments, one clause each (PolicyQA)
+load_policy(Path("policies/alibaba-2015.html"))      HTML, Markdown, plain text or PDF
+policy_from_segments("sci-news.com", [...])         ready-made segments, one clause each (PolicyQA)
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from qa.errors import PolicyError
 from qa.read.blocks import (
     CLOSING_MARKS,
+    FULL_STOP,
     SENTENCE_END,
     Block,
     group_lines,
@@ -61,7 +62,7 @@ def heading_of(block: Block) -> tuple[str | None, str] | None:
     ('4', 'Cookies')
     """
     text = block.text.rstrip(":").strip()
-    if not (block.level or (block.bold and len(text.split()) <= _MAX_HEADING_WORDS)):
+    if not (block.level or (block.bold and len(text.split()) <= _MAX_HEADING_WORDS and not _bold_sentence(text))):
         return None
     number: str | None = None
     for pattern in _HEADING_NUMBERS:
@@ -70,6 +71,15 @@ def heading_of(block: Block) -> tuple[str | None, str] | None:
             number, text = match.group(1).upper(), match.group(2).strip()
             break
     return number, title_case(text) if text.isupper() else text
+
+
+def _bold_sentence(text: str) -> bool:
+    """A bold paragraph that is a whole sentence, not a heading: five words or more ending in a full stop.
+
+    >>> _bold_sentence("We never sell your personal data."), _bold_sentence("Cookies and Similar Technologies")
+    (True, False)
+    """
+    return len(text.split()) >= 5 and text.rstrip(CLOSING_MARKS).endswith(FULL_STOP)
 
 
 def is_content(block: Block) -> bool:
@@ -220,6 +230,8 @@ def parse_blocks(blocks: list[Block], *, title: str = "Privacy Policy") -> Polic
         else:
             builder.start_section(_Heading(block.level, *heading))
     if not builder.clauses:
+        if not any(block.text.strip() for block in blocks):
+            raise PolicyError("no policy text found: the file holds no text; choose the file with the policy in it")
         raise PolicyError("no policy text found: the file has no paragraphs outside navigation")
     sections = tuple(s for s in builder.sections if any(c.section == s.letter for c in builder.clauses))
     return Policy(title, updated, sections, tuple(builder.clauses), builder.text.rstrip("\n") + "\n")

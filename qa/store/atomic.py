@@ -99,6 +99,35 @@ def recover_folder(target: Path) -> bool:
     return False
 
 
+def _discard(path: Path) -> None:
+    """Delete a leftover sibling, a folder or a file."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def stage_file(data: bytes, target: Path) -> Path:
+    """Write `data` beside `target` (fsynced) under a staging name, for `os.replace(staged, target)`
+    to commit in one step; the caller deletes the staged file if it does not commit. Leftover
+    staged files of processes that no longer run are deleted first."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for path in leftovers(target):
+        _discard(path)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.build-{os.getpid()}-", dir=target.parent)
+    staged = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        staged.chmod(0o644)  # mkstemp makes it private
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged
+
+
 def replace_folder(files: dict[str, bytes], target: Path) -> None:
     """Make `target` hold exactly `files` (name -> bytes, written in that order), atomically.
 
@@ -108,7 +137,7 @@ def replace_folder(files: dict[str, bytes], target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     recover_folder(target)
     for path in leftovers(target):
-        shutil.rmtree(path, ignore_errors=True)
+        _discard(path)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-{os.getpid()}-", dir=target.parent))
     try:
         # subtle: mkdtemp makes the folder private (0700); give it its parent's permissions instead.

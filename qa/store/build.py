@@ -10,6 +10,8 @@ everything else here is bookkeeping: which text is embedded, progress, the FAISS
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from pathlib import Path
 
 import faiss
 import numpy as np
@@ -17,7 +19,6 @@ import numpy as np
 from qa.embedding.base import Embedder
 from qa.errors import IndexCorrupt, PolicyError
 from qa.read.documents import load_policy
-from qa.settings import Settings
 from qa.store.manifest import IndexStale, expected_manifest, library_versions, sha256_file
 from qa.store.records import Store, load_store, save_store
 from qa.store.vectors import build_vector_index
@@ -94,17 +95,28 @@ def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str, progr
     return Store(manifest, policy, sentences, index, clause_index, tuple(words), word_index)
 
 
-def build_index(settings: Settings, embedder: Embedder, progress: Progress = no_progress) -> Store:
-    """Parse, split, embed and save the policy's store to `settings.index_dir`."""
-    progress(0.0, f"reading {settings.policy_path.name}")
-    policy = load_policy(settings.policy_path)
-    return index_policy(policy, settings, embedder, policy_sha256=sha256_file(settings.policy_path), progress=progress)
+@dataclass(frozen=True)
+class PolicyFiles:
+    """Where one policy lives: its `name`, its `source` file, the folder of its store (`index_dir`),
+    and for the shipped policy the read-only store that ships with it (`shipped_index`)."""
+
+    name: str
+    source: Path
+    index_dir: Path
+    shipped_index: Path | None = None
+
+
+def build_index(files: PolicyFiles, embedder: Embedder, progress: Progress = no_progress) -> Store:
+    """Parse, split, embed and save the policy's store to `files.index_dir`."""
+    progress(0.0, f"reading {files.source.name}")
+    policy = load_policy(files.source)
+    return index_policy(policy, files.index_dir, embedder, policy_sha256=sha256_file(files.source), progress=progress)
 
 
 def index_policy(
-    policy: Policy, settings: Settings, embedder: Embedder, *, policy_sha256: str, progress: Progress = no_progress
+    policy: Policy, directory: Path, embedder: Embedder, *, policy_sha256: str, progress: Progress = no_progress
 ) -> Store:
-    """Split, embed and save an already parsed `policy` (its file's SHA-256 `policy_sha256`) to `settings.index_dir`."""
+    """Split, embed and save an already parsed `policy` (its file's SHA-256 `policy_sha256`) to `directory`."""
     store = build_store(
         policy,
         embedder,
@@ -112,18 +124,24 @@ def index_policy(
         progress=lambda fraction, step: progress(0.05 + 0.9 * fraction, step),
     )
     progress(0.95, "saving the index")
-    save_store(store, settings.index_dir)
+    save_store(store, directory)
     progress(1.0, "done")
     return store
 
 
-def open_index(settings: Settings, embedder: Embedder) -> Store:
-    """The checked store; a missing or stale one is rebuilt with a one-line notice."""
-    if not settings.policy_path.exists():
-        raise PolicyError(f"policy file {settings.policy_path} not found; set POLICYQA_POLICY_PATH to an existing file")
-    expected = expected_manifest(embedder, sha256_file(settings.policy_path))
+def open_index(files: PolicyFiles, embedder: Embedder) -> Store:
+    """The checked store of a policy: its own, else the shipped one if it matches, else built now
+    (with a one-line notice). A damaged store is an `IndexCorrupt`, never rebuilt silently."""
+    if not files.source.is_file():
+        raise PolicyError(f"policy file {files.source} not found; set POLICYQA_POLICY_PATH to an existing file")
+    expected = expected_manifest(embedder, sha256_file(files.source))
     try:
-        return load_store(settings.index_dir, expected=expected)
+        return load_store(files.index_dir, expected=expected)
     except IndexStale as reason:
+        if files.shipped_index is not None:
+            try:
+                return load_store(files.shipped_index, expected=expected)
+            except IndexStale:
+                pass
         log.warning("policyqa: %s; building it now", reason)
-        return build_index(settings, embedder)
+        return build_index(files, embedder)

@@ -92,8 +92,10 @@ def save_store(store: Store, directory: Path) -> None:
 
     A save killed at any point leaves either the previous store or the new one
     (see `qa.store.atomic`); the manifest is written last. A save that cannot write
-    (permissions, a full disk) is an `IndexUnwritable` and also keeps the previous store.
+    (permissions, a full disk) is an `IndexUnwritable` and also keeps the previous store, and so
+    is a `directory` that holds files but no manifest: policyqa replaces only what it wrote.
     """
+    check_ours(directory)
     files = _serialise(store)
     manifest = store.manifest | {"files": {name: sha256_hex(data) for name, data in files.items()}}
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
@@ -104,6 +106,32 @@ def save_store(store: Store, directory: Path) -> None:
             f"cannot write the index to {directory} ({error.strerror or brief(error)}); check that folder's "
             "permissions and free space, or set POLICYQA_INDEX_DIR to another folder"
         ) from None
+
+
+def is_ours(directory: Path) -> bool:
+    """Whether `directory` is missing, or a store policyqa wrote: it holds a manifest, or nothing but
+    the files of a store (one whose manifest was lost). The only folders policyqa replaces or deletes.
+
+    >>> is_ours(Path("/nonexistent/policyqa/store")), is_ours(Path("/"))
+    (True, False)
+    """
+    try:
+        if not directory.exists():
+            return True
+        if not directory.is_dir():
+            return False
+        return (directory / MANIFEST).is_file() or all(p.name in FILES for p in directory.iterdir())
+    except OSError:  # unreadable: not known to be ours
+        return False
+
+
+def check_ours(directory: Path) -> None:
+    """`IndexUnwritable` unless policyqa may replace `directory` (`is_ours`)."""
+    if not is_ours(directory):
+        raise IndexUnwritable(
+            f"{directory} holds files that policyqa did not write, so it will not replace them; "
+            "set POLICYQA_INDEX_DIR (or POLICYQA_HOME) to a folder of its own"
+        )
 
 
 def _parse_records(directory: Path, manifest: dict[str, Any]) -> Store:

@@ -14,12 +14,14 @@ import ipaddress
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from qa.errors import QAError
 from qa.library.files import MAX_POLICY_BYTES
@@ -28,6 +30,7 @@ from qa.settings import Settings
 from qa.web import events as app_events
 from qa.web import policy_view as render_policy
 from qa.web import render
+from qa.web.ask_route import AskDefaults
 from qa.web.catalog import Catalog
 
 DEFAULT_HOST = "127.0.0.1"
@@ -112,7 +115,7 @@ def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
     name = gr.Textbox(
         label="Name",
         placeholder="made from the file name, e.g. acme-cloud",
-        info="lower-case letters, digits and dashes; an earlier policy of the same name is replaced",
+        info="lower-case letters, digits and dashes; an earlier added policy of the same name is replaced",
         max_lines=1,
         elem_id="pqa-name",
     )
@@ -121,29 +124,64 @@ def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
     return upload, name, button, status
 
 
-def _remove_form() -> tuple[gr.Dropdown, gr.Button, gr.HTML]:
-    """Remove an added policy: which one, the button, and what happened."""
-    gr.Markdown("Remove a policy added here or with `policyqa index`. The shipped policy stays.")
+def _remove_form() -> tuple[gr.Dropdown, gr.Button]:
+    """Remove an added policy: which one and the button (what happened shows in the tab's status)."""
+    gr.Markdown("Remove a policy added here. The shipped policy stays.")
     which = gr.Dropdown(choices=[], value=None, label="Added policy", filterable=False, elem_id="pqa-remove-choose")
     button = gr.Button("Remove", variant="stop", elem_id="pqa-remove")
-    status = gr.HTML(elem_id="pqa-remove-status")
-    return which, button, status
+    return which, button
 
 
-def _wire_library(
-    demo: gr.Blocks,
-    catalog: Catalog,
-    add_form: tuple[gr.File, gr.Textbox, gr.Button, gr.HTML],
-    remove_form: tuple[gr.Dropdown, gr.Button, gr.HTML],
-    views: list[Any],
-    tabs: gr.Tabs,
-) -> None:
+@dataclass(frozen=True)
+class Page:
+    """The components a `View` names, so that handlers return named outputs, not tuples matched by position."""
+
+    chosen: gr.State
+    chooser: gr.Dropdown
+    header: gr.HTML
+    policy_view: gr.HTML
+    chat: gr.Chatbot
+    tabs: gr.Tabs
+    status: gr.HTML | None = None
+    removable: gr.Dropdown | None = None
+
+    def outputs(self) -> list[Any]:
+        return [c for c in (self.chosen, self.chooser, self.header, self.policy_view, self.chat, self.tabs,
+                            self.status, self.removable) if c is not None]  # fmt: skip
+
+    def updates(self, view: app_events.View) -> dict[Any, Any]:
+        """`view` as Gradio updates of these components; what it leaves None is skipped."""
+        pairs = (("choices", view.choices), ("value", view.choice))
+        chooser: dict[str, Any] = {key: value for key, value in pairs if value is not None}
+        values: dict[Any, Any] = {
+            self.chosen: view.chosen,
+            self.chooser: gr.update(**chooser) if chooser else None,
+            self.header: view.header,
+            self.policy_view: view.policy_view,
+            self.chat: view.chat,
+            self.tabs: gr.Tabs(selected=view.tab) if view.tab else None,
+            self.status: view.status,
+            self.removable: gr.update(choices=view.removable, value=None) if view.removable is not None else None,
+        }
+        return {c: gr.skip() if v is None else v for c, v in values.items() if c is not None}
+
+    def handler(self, action: Callable[..., app_events.View]) -> Callable[..., dict[Any, Any]]:
+        """`action`, its `View` turned into updates of this page."""
+
+        def handle(*args: Any) -> dict[Any, Any]:
+            return self.updates(action(*args))
+
+        return handle
+
+
+def _wire_library(demo: gr.Blocks, catalog: Catalog, page: Page, add_form: tuple[gr.File, gr.Textbox, gr.Button],
+                  remove: gr.Button) -> None:  # fmt: skip
     """The Add a policy tab's events: add (with progress), remove, and the list of removable policies."""
-    upload, name, add, status = add_form
-    which, remove, removed = remove_form
+    upload, name, add = add_form
+    assert page.removable is not None  # the tab exists only with uploads on
 
     def add_file(file: str | None, name: str, current: str, progress: gr.Progress = gr.Progress()):  # noqa: ANN202, B008
-        return app_events.add_policy(file, name, current, catalog=catalog, progress=progress)
+        return page.updates(app_events.add_policy(file, name, current, catalog=catalog, progress=progress))
 
     def removable() -> Any:
         return gr.update(choices=app_events.removable_choices(catalog))
@@ -151,12 +189,12 @@ def _wire_library(
     # Adding and removing share a queue of their own: questions are answered while a policy is indexed,
     # and a removal waits for an indexing run to end instead of holding up the questions behind it.
     library: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "add"}
-    add.click(add_file, [upload, name, views[0]], [status, *views, tabs], **library).then(
-        removable, None, which, **library
-    )
-    demo.load(removable, None, which, **library)
-    remove_added = partial(app_events.remove_policy, catalog=catalog)
-    remove.click(remove_added, [which, views[0]], [removed, which, *views], **library)
+    outputs = page.outputs()
+    added = add.click(add_file, [upload, name, page.chosen], outputs, **library)
+    added.then(removable, None, page.removable, **library)
+    demo.load(removable, None, page.removable, **library)
+    remove_added = page.handler(partial(app_events.remove_policy, catalog=catalog))
+    remove.click(remove_added, [page.removable, page.chosen], outputs, **library)
 
 
 def build_app(catalog: Catalog) -> gr.Blocks:
@@ -169,10 +207,11 @@ def build_app(catalog: Catalog) -> gr.Blocks:
             choices=app_events.policy_choices(catalog),
             value=catalog.default,
             label="Policy",
-            info="the shipped policy and any added on the “Add a policy” tab or with `policyqa index`",
+            info="the shipped policy and any added on the “Add a policy” tab",
             filterable=False,
             elem_id="pqa-choose",
         )
+        status = which = None
         with gr.Tabs(elem_id="pqa-tabs") as tabs:
             with gr.Tab("Ask", id="ask"):
                 chatbot, question, k, buttons = _ask_tab(default.settings.k)
@@ -181,7 +220,8 @@ def build_app(catalog: Catalog) -> gr.Blocks:
             if catalog.settings.allow_uploads:
                 with gr.Tab("Add a policy", id="add"):
                     upload, name, add, status = _add_tab()
-                    which, remove, removed = _remove_form()
+                    which, remove = _remove_form()
+        page = Page(current, chooser, header, policy_view, chatbot, tabs, status, which)
 
         # One queue for every call into the shared model: a question at a time.
         private: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "qa"}
@@ -194,10 +234,10 @@ def build_app(catalog: Catalog) -> gr.Blocks:
             event.then(None, js=SCROLL_TO_QUESTION)
         # Each page load lists the policies anew: ones added since the app started are included.
         demo.load(lambda: gr.update(choices=app_events.policy_choices(catalog)), None, chooser, **private)
-        views = [current, chooser, header, policy_view, chatbot]
-        chooser.input(partial(app_events.choose, catalog=catalog), [chooser, current], views, **private)
+        chooser.input(page.handler(partial(app_events.choose, catalog=catalog)), [chooser, current], page.outputs(),
+                      **private)  # fmt: skip
         if catalog.settings.allow_uploads:
-            _wire_library(demo, catalog, (upload, name, add, status), (which, remove, removed), views, tabs)
+            _wire_library(demo, catalog, page, (upload, name, add), remove)
 
         def ask(question: str, k: int = default.settings.k, policy: str | None = None) -> dict[str, Any]:
             """Cited clauses for `question` about `policy` (a name from `policyqa list`; None: the shipped
@@ -208,8 +248,9 @@ def build_app(catalog: Catalog) -> gr.Blocks:
     return demo
 
 
-def launch_options(*, uploads: bool = True) -> dict[str, Any]:
-    """Look and privacy settings for `Blocks.launch`: system fonts, our CSS/JS, no telemetry or tunnels."""
+def launch_options(*, uploads: bool = True, k: int = Settings.k) -> dict[str, Any]:
+    """Look and privacy settings for `Blocks.launch`: system fonts, our CSS/JS, no telemetry or tunnels;
+    `/ask` called with fewer values takes k and the policy from their defaults."""
     theme = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
     return {
         "theme": theme,
@@ -223,6 +264,7 @@ def launch_options(*, uploads: bool = True) -> dict[str, Any]:
         "run_history": False,
         "footer_links": ["api"],
         "max_file_size": app_events.MAX_UPLOAD_BYTES if uploads else app_events.NO_UPLOAD_BYTES,
+        "app_kwargs": {"middleware": [Middleware(AskDefaults, defaults=["", k, None])]},
     }
 
 
@@ -287,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             server_name=args.host,
             server_port=args.port,
             inbrowser=not args.no_browser and _has_display(),
-            **launch_options(uploads=catalog.settings.allow_uploads),
+            **launch_options(uploads=catalog.settings.allow_uploads, k=catalog.settings.k),
         )
     except OSError as error:  # the port is taken, or the host is not an address of this machine
         reason = str(error).split(". ")[0]

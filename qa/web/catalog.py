@@ -55,8 +55,8 @@ class Catalog:
         checked = check_policy_file(path, name, self.settings)
         with self._lock:
             self._loaded.pop(name, None)
-            settings, store = add_policy(checked, self.settings, self.embedder, progress)
-            self._loaded[name] = PolicyQA.over(store, self.embedder, settings)
+            added = add_policy(checked, self.settings, self.embedder, progress, replace=True)
+            self._loaded[name] = PolicyQA.over(added.store, self.embedder, self.settings)
             return self._loaded[name]
 
     def remove(self, name: str) -> None:

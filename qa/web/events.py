@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -104,24 +105,43 @@ def policy_choices(catalog: Catalog) -> list[tuple[str, str]]:
     return [(f"{info.title or info.name} · {info.name}", info.name) for info in catalog.policies()]
 
 
-def policy_views(qa: PolicyQA) -> tuple[str, str, list[Message]]:
-    """What a session shows of its chosen policy: (header, policy view, a fresh chat saying so)."""
+@dataclass(frozen=True)
+class View:
+    """What a handler changes on the page, by name; a field left None stays as it is on the page
+    (`qa.web.app` turns a `View` into updates of its components)."""
+
+    status: str | None = None  # the Add a policy tab's note
+    chosen: str | None = None  # this session's policy
+    choices: list[tuple[str, str]] | None = None  # the policy chooser's (label, name) options
+    choice: str | None = None  # the policy chooser's value
+    header: str | None = None
+    policy_view: str | None = None
+    chat: list[Message] | None = None
+    removable: list[tuple[str, str]] | None = None  # the remove form's options (its choice is cleared)
+    tab: str | None = None  # the tab to show
+
+
+def shown(qa: PolicyQA, name: str) -> View:
+    """A session switched to policy `name`: its header, its policy view and a fresh chat saying so."""
     chat: list[Message] = [{"role": "assistant", "content": render_policy.switched_html(qa.policy)}]
-    return render_policy.header_html(qa.policy), render_policy.policy_html(qa.policy), chat
+    return View(
+        chosen=name,
+        choice=name,
+        header=render_policy.header_html(qa.policy),
+        policy_view=render_policy.policy_html(qa.policy),
+        chat=chat,
+    )
 
 
-def choose(name: str, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
-    """Switch this session to policy `name`: (chosen name, chooser, header, policy view, chat).
-
-    The chat starts afresh (its citations point into the policy shown); a policy that cannot
-    be loaded leaves everything as it was, with a notice in the chat.
-    """
+def choose(name: str, current: str, *, catalog: Catalog) -> View:
+    """Switch this session to policy `name`. The chat starts afresh (its citations point into the
+    policy shown); a policy that cannot be loaded leaves everything as it was, with a notice in the chat."""
     try:
         qa = catalog.get(name)
     except QAError as error:
         notice = [{"role": "assistant", "content": render.notice_html(str(error), lead="Can’t open that policy")}]
-        return current, gr.update(value=current), gr.skip(), gr.skip(), notice
-    return name, gr.update(value=name), *policy_views(qa)
+        return View(chosen=current, choice=current, chat=notice)
+    return shown(qa, name)
 
 
 def _attempt(action: Callable[[], T], *, lead: str, event: str) -> tuple[T | None, str]:
@@ -136,12 +156,11 @@ def _attempt(action: Callable[[], T], *, lead: str, event: str) -> tuple[T | Non
         return None, render.notice_html(INTERNAL_ERROR, lead=lead)
 
 
-def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, progress: Progress) -> tuple[Any, ...]:
-    """Check, copy and index an uploaded policy file, then choose it: (status, chosen name, chooser,
-    header, policy view, chat, tabs). A file that is refused leaves all but the status as it was."""
-    unchanged = (current, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, progress: Progress) -> View:
+    """Check, copy and index an uploaded policy file, then choose it and show the Ask tab.
+    A file that is refused changes nothing but the status."""
     if not file:
-        return render.notice_html("choose a policy file first", lead="Can’t add that"), *unchanged
+        return View(status=render.notice_html("choose a policy file first", lead="Can’t add that"))
     path = Path(file)
     name = (name or "").strip().lower() or name_from_file(path.name)
 
@@ -150,9 +169,10 @@ def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, p
 
     qa, refused = _attempt(add, lead="Can’t add that file", event="add")
     if refused or qa is None:
-        return refused, *unchanged
-    chooser = gr.update(choices=policy_choices(catalog), value=name)
-    return render_policy.added_html(name, qa.policy), name, chooser, *policy_views(qa), gr.Tabs(selected="ask")
+        return View(status=refused)
+    return replace(
+        shown(qa, name), status=render_policy.added_html(name, qa.policy), choices=policy_choices(catalog), tab="ask"
+    )
 
 
 def removable_choices(catalog: Catalog) -> list[tuple[str, str]]:
@@ -160,19 +180,17 @@ def removable_choices(catalog: Catalog) -> list[tuple[str, str]]:
     return [choice for choice in policy_choices(catalog) if choice[1] != catalog.default]
 
 
-def remove_policy(name: str | None, current: str, *, catalog: Catalog) -> tuple[Any, ...]:
-    """Remove added policy `name`: (status, removable choices, chosen name, chooser, header, policy view,
-    chat). A session that had it chosen goes back to the shipped policy; a refusal changes nothing else."""
-    # The list is refreshed even then: another tab may have removed a policy meanwhile.
-    unchanged = (gr.update(choices=removable_choices(catalog)), current, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+def remove_policy(name: str | None, current: str, *, catalog: Catalog) -> View:
+    """Remove added policy `name`. A session that had it chosen goes back to the shipped policy; a
+    refusal changes nothing but the status (and the list, which another tab may have changed)."""
     if not name:
-        return render.notice_html("choose an added policy first", lead="Can’t remove that"), *unchanged
+        status = render.notice_html("choose an added policy first", lead="Can’t remove that")
+        return View(status=status, removable=removable_choices(catalog))
     _, refused = _attempt(lambda: catalog.remove(name), lead="Can’t remove that", event="remove")
     if refused:
-        return refused, *unchanged
-    removable = gr.update(choices=removable_choices(catalog), value=None)
+        return View(status=refused, removable=removable_choices(catalog))
+    done = View(status=render_policy.removed_html(name), removable=removable_choices(catalog))
     if name != current:
-        chooser = gr.update(choices=policy_choices(catalog))
-        return render_policy.removed_html(name), removable, current, chooser, gr.skip(), gr.skip(), gr.skip()
-    chooser = gr.update(choices=policy_choices(catalog), value=catalog.default)
-    return render_policy.removed_html(name), removable, catalog.default, chooser, *policy_views(catalog.get())
+        return replace(done, choices=policy_choices(catalog))
+    back = shown(catalog.get(), catalog.default)
+    return replace(back, status=done.status, removable=done.removable, choices=policy_choices(catalog))

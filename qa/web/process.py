@@ -1,7 +1,7 @@
 """Start `policyqa serve` on a free 127.0.0.1 port and wait until it answers: for the bench scripts and the tests.
 
 One copy of the start-and-wait loop, used by bench/run.py, bench/load.py and the browser and network tests:
-    with running_app({**os.environ, "POLICYQA_INDEX_DIR": "..."}, timeout=180) as app:
+    with running_app({**os.environ, "POLICYQA_HOME": "..."}, timeout=180) as app:
         httpx.get(app.url)
 """
 
