@@ -33,9 +33,7 @@ def create_embedder(settings: Settings) -> Embedder:
     _check_backend(settings)
     if settings.backend == "onnx":
         return load_onnx_embedder(settings.model, cache_dir=settings.models, threads=settings.embed_threads)
-    return SentenceTransformerEmbedder(
-        settings.model, cache_dir=settings.models, threads=settings.embed_threads
-    )
+    return SentenceTransformerEmbedder(settings.model, cache_dir=settings.models, threads=settings.embed_threads)
 
 
 def create_index_embedder(settings: Settings) -> SentenceTransformerEmbedder:

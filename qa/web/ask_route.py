@@ -52,7 +52,8 @@ class AskDefaults:
         if scope.get("type") != "http" or scope.get("method") != "POST" or not path.endswith(ASK_ROUTES):
             await self.app(scope, receive, send)
             return
-        chunks, rest = [], True
+        chunks: list[bytes] = []
+        rest = True
         while rest and sum(map(len, chunks)) <= MAX_BODY:
             message = await receive()
             chunks.append(message.get("body", b""))
