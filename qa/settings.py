@@ -82,8 +82,14 @@ class Settings:
     weight_dense_clause: float = 1.0
     weight_lexical: float = 0.5
     weight_lexical_sentence: float = 0.5
-    # The web app's "Add a policy" tab: uploaded files are checked, copied next to policy_path and indexed.
+    # The web app's "Add a policy" tab: uploaded files are checked, copied into the data folder and indexed.
     allow_uploads: bool = True
+    # A user's policy file is read in a child process that may take this long and this much memory
+    # (qa/library/sandbox.py); a file that needs more is refused.
+    parse_seconds: float = 30.0
+    parse_memory_mb: int = 1536
+    # The web app keeps at most this many policies in memory, the default among them (qa/web/catalog.py).
+    loaded_policies: int = 4
     # Put the question text in the one-line JSON log of each answered question (off: privacy).
     log_questions: bool = False
     # How questions are embedded (qa/embedding/): "onnx" runs the same model with onnxruntime,

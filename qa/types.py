@@ -7,7 +7,8 @@ cleaned policy text), so citations are derived, never re-parsed from strings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -80,6 +81,32 @@ class Policy:
             if clause.id == clause_id:
                 return clause
         raise KeyError(clause_id)
+
+    def to_json(self) -> dict[str, object]:
+        """The policy as plain JSON values (`from_json` reads it back)."""
+        return {
+            "title": self.title,
+            "updated": self.updated,
+            "sections": [[s.letter, s.title] for s in self.sections],
+            "clauses": [asdict(c) for c in self.clauses],
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Policy:
+        """The policy `to_json` wrote; KeyError, TypeError or ValueError if `data` is not one.
+
+        >>> p = Policy("T", None, (Section("P", "Preamble"),), (Clause("P.p1", "P", "Preamble", None, "Hi.", 0, 3),), "Hi.")
+        >>> Policy.from_json(p.to_json()) == p
+        True
+        """
+        return cls(
+            str(data["title"]),
+            None if data["updated"] is None else str(data["updated"]),
+            tuple(Section(str(letter), str(title)) for letter, title in data["sections"]),
+            tuple(Clause(**clause) for clause in data["clauses"]),
+            str(data["text"]),
+        )
 
 
 @dataclass(frozen=True)

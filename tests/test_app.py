@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -36,7 +37,9 @@ def fake_catalog(tmp_path) -> Catalog:
     policy.parent.mkdir()
     shutil.copyfile(POLICY_PATH, policy)
     settings = Settings(policy_path=policy, index_dir=tmp_path / "index", use_adapter=False)
-    return Catalog(settings, KeywordEmbedder())
+    catalog = Catalog(settings, KeywordEmbedder())
+    catalog.load()  # the default policy, as the app loads it before it serves
+    return catalog
 
 
 class Progress:
@@ -134,6 +137,31 @@ def test_add_policy_indexes_it_with_progress_and_chooses_it(fake_catalog):
     # Questions now go to the new policy and cite its own headings.
     history, _ = app_events.respond_from("Do you share account data?", [], 3, "acme", catalog=fake_catalog)
     assert "§C ¶1 Sharing" in history[-1]["content"] and "Alibaba" not in history[-1]["content"]
+
+
+def test_the_uploaded_temporary_file_is_deleted_and_nothing_else(fake_catalog, tmp_path):
+    from gradio import utils as gradio_utils
+
+    folder = Path(gradio_utils.get_upload_folder()) / f"policyqa-test-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    uploaded = folder / "acme.md"
+    shutil.copyfile(DATA / "docs" / "acme.md", uploaded)
+    refused = folder.with_name(folder.name + "-refused") / "acme.docx"
+    refused.parent.mkdir(exist_ok=True)
+    refused.write_bytes(b"PK")
+    mine = tmp_path / "acme.md"  # a file that is not Gradio's: never deleted
+    shutil.copyfile(DATA / "docs" / "acme.md", mine)
+    assert (
+        "Added"
+        in app_events.add_policy(str(uploaded), "", "alibaba-2015", catalog=fake_catalog, progress=Progress()).status
+    )
+    assert (
+        "Can’t add"
+        in app_events.add_policy(str(refused), "", "alibaba-2015", catalog=fake_catalog, progress=Progress()).status
+    )
+    app_events.add_policy(str(mine), "mine", "alibaba-2015", catalog=fake_catalog, progress=Progress())
+    assert not uploaded.exists() and not folder.exists() and not refused.parent.exists()
+    assert mine.exists() and (DATA / "docs" / "acme.md").exists()
 
 
 def test_a_pdf_upload_is_added_like_any_other_policy(fake_catalog):

@@ -4,29 +4,39 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import replace
 
 import pytest
 
 import qa.embedding.factory
-import qa.read.documents
+import qa.library.files
 from qa.answer import PolicyQA
 from qa.cli import main
 from qa.errors import PolicyError
 from qa.library.files import add_policy, check_policy_file, remove_policy
 from qa.library.names import list_policies
-from qa.web.catalog import Catalog
+from qa.web.catalog import Catalog, PolicyLoading
 from tests.conftest import DATA, KeywordEmbedder
 
 
 @pytest.fixture
 def catalog(fake_settings) -> Catalog:
-    return Catalog(fake_settings, KeywordEmbedder())
+    catalog = Catalog(fake_settings, KeywordEmbedder())
+    catalog.load()  # the default policy, as the app loads it before it serves
+    return catalog
 
 
 def test_each_policy_is_loaded_once(catalog):
-    assert catalog.get() is catalog.get(None) is catalog.get("policy")
+    assert catalog.load() is catalog.get() is catalog.get(None) is catalog.get("policy")
     with pytest.raises(PolicyError, match="no policy named 'nope'"):
         catalog.get("nope")
+
+
+def test_a_policy_not_loaded_yet_is_loaded_in_the_background(catalog, fake_settings):
+    add_policy(check_policy_file(DATA / "docs" / "acme.md", "acme", fake_settings), fake_settings, KeywordEmbedder())
+    with pytest.raises(PolicyLoading, match="'acme' is being loaded; ask again in a moment"):
+        catalog.get("acme")  # the question path never waits for a load
+    assert catalog.load("acme") is catalog.get("acme")  # the load it started, waited for
 
 
 def test_adding_again_replaces_the_policy(catalog, tmp_path):
@@ -39,6 +49,28 @@ def test_adding_again_replaces_the_policy(catalog, tmp_path):
     assert [i.name for i in catalog.policies()] == ["policy", "acme"]
 
 
+def test_a_policy_replaced_on_disk_is_answered_from_its_new_files(catalog, fake_settings, tmp_path):
+    """`policyqa index other.md --name acme --replace` in another process while the app has acme loaded."""
+    catalog.add(DATA / "docs" / "acme.md", "acme")
+    replacement = check_policy_file(DATA / "docs" / "zephyr.md", "acme", fake_settings)
+    add_policy(replacement, fake_settings, KeywordEmbedder(), replace=True)
+    with pytest.raises(PolicyLoading, match="has changed on disk and is being loaded again"):
+        catalog.get("acme")
+    assert catalog.load("acme").policy.title == replacement.policy.title != "Acme Cloud Privacy Policy"
+    assert catalog.get("acme").policy.title == replacement.policy.title
+
+
+def test_the_cache_keeps_the_default_and_the_most_recently_used(fake_settings):
+    catalog = Catalog(replace(fake_settings, loaded_policies=2), KeywordEmbedder())
+    catalog.load()
+    for name in ("acme", "northwind"):
+        source = DATA / "docs" / f"{name}.{'md' if name == 'acme' else 'html'}"
+        catalog.add(source, name)
+    assert catalog.loaded() == ["policy", "northwind"]  # acme dropped, the default kept
+    catalog.load("acme")
+    assert catalog.loaded() == ["policy", "acme"]
+
+
 def test_removed_policy_is_gone_from_memory_and_library(catalog):
     catalog.add(DATA / "docs" / "acme.md", "acme")
     catalog.remove("acme")
@@ -47,7 +79,7 @@ def test_removed_policy_is_gone_from_memory_and_library(catalog):
         catalog.get("acme")
     with pytest.raises(PolicyError, match="cannot be removed"):
         catalog.remove("policy")
-    assert catalog.get().policy.clauses  # the shipped one still answers
+    assert catalog.load().policy.clauses  # the shipped one still answers
 
 
 def test_a_policy_removed_from_the_library_behind_its_back_is_not_served(catalog):
@@ -55,10 +87,11 @@ def test_a_policy_removed_from_the_library_behind_its_back_is_not_served(catalog
     remove_policy("acme", catalog.settings)  # as `policyqa remove acme` in another process
     with pytest.raises(PolicyError, match="no policy named 'acme'; it may have been removed"):
         catalog.get("acme")
+    assert "acme" not in catalog.loaded()
 
 
 def test_loaded_policies_answer_while_another_is_being_indexed(catalog):
-    default = catalog.get()
+    default = catalog.load()
     started, release = threading.Event(), threading.Event()
     embed = catalog.embedder.embed_passages
 
@@ -77,6 +110,32 @@ def test_loaded_policies_answer_while_another_is_being_indexed(catalog):
         release.set()
         adding.join(30)
     assert catalog.get("acme").policy.title == "Acme Cloud Privacy Policy"
+
+
+def test_questions_to_the_default_do_not_wait_for_a_slow_load(catalog, fake_settings, monkeypatch):
+    """A question to a policy that is not loaded yet starts its load and returns at once; while that
+    load is held up, the default policy answers."""
+    add_policy(check_policy_file(DATA / "docs" / "acme.md", "acme", fake_settings), fake_settings, KeywordEmbedder())
+    default = catalog.load()
+    started, release = threading.Event(), threading.Event()
+    load = PolicyQA.load
+
+    def slow_load(*args, **options):
+        started.set()
+        release.wait(30)
+        return load(*args, **options)
+
+    monkeypatch.setattr(PolicyQA, "load", slow_load)
+    try:
+        with pytest.raises(PolicyLoading):
+            catalog.get("acme")
+        assert started.wait(30)
+        assert catalog.get() is default and default.ask("cookies", 1).hits
+        with pytest.raises(PolicyLoading):
+            catalog.get("acme")  # still loading: the same load, not a second one
+    finally:
+        release.set()
+    assert catalog.load("acme").policy.title == "Acme Cloud Privacy Policy"
 
 
 def test_add_policy_reports_progress_and_a_failed_build_leaves_nothing(fake_settings):
@@ -112,21 +171,21 @@ def test_add_reports_checking_first_and_indexes_the_bytes_it_copied(catalog):
 
 @pytest.fixture
 def parses(monkeypatch) -> list[str]:
-    """Every policy text parsed from now on (qa.read.documents.parse_document is where every file's parse ends)."""
+    """The names of the files parsed from now on (every user's file is parsed in `qa.library.sandbox`)."""
     seen: list[str] = []
-    parse_document = qa.read.documents.parse_document
+    parse_in_worker = qa.library.files.parse_in_worker
 
-    def counted(text, kind, **options):
-        seen.append(text)
-        return parse_document(text, kind, **options)
+    def counted(name, data, **options):
+        seen.append(name)
+        return parse_in_worker(name, data, **options)
 
-    monkeypatch.setattr(qa.read.documents, "parse_document", counted)
+    monkeypatch.setattr(qa.library.files, "parse_in_worker", counted)
     return seen
 
 
 def test_the_app_parses_an_added_file_once(catalog, parses):
     catalog.add(DATA / "docs" / "acme.md", "acme")
-    assert len(parses) == 1
+    assert parses == ["acme.md"]
 
 
 def test_the_cli_parses_an_added_file_once(fake_settings, monkeypatch, parses, capsys):
@@ -134,5 +193,5 @@ def test_the_cli_parses_an_added_file_once(fake_settings, monkeypatch, parses, c
     monkeypatch.setenv("POLICYQA_INDEX_DIR", str(fake_settings.index_dir))
     monkeypatch.setattr(qa.embedding.factory, "create_index_embedder", lambda settings: KeywordEmbedder())
     assert main(["index", str(DATA / "docs" / "acme.md"), "--name", "acme"]) == 0
-    assert len(parses) == 1
+    assert parses == ["acme.md"]
     assert capsys.readouterr().out.startswith("indexed ")

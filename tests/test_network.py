@@ -125,9 +125,9 @@ def test_file_route_serves_no_files_of_the_machine(served_default, path):
     assert "root:" not in response.text and "format_version" not in response.text
 
 
-def upload(url: str, size: int) -> int:
-    """Status of posting a file of `size` bytes to Gradio's upload route."""
-    files = {"files": ("policy.txt", b"x" * size)}
+def upload(url: str, size: int, count: int = 1) -> int:
+    """Status of posting `count` files of `size` bytes each to Gradio's upload route in one request."""
+    files = [("files", (f"policy{i}.txt", b"x" * size)) for i in range(count)]
     return httpx.post(f"{url}gradio_api/upload", files=files, timeout=60, trust_env=False).status_code
 
 
@@ -142,6 +142,9 @@ def test_uploads_are_capped_at_the_largest_policy(served_default):
     assert file_fields(url) == ["pqa-upload"]  # the one upload field: "Add a policy"
     assert upload(url, app_events.MAX_UPLOAD_BYTES + 1) == 413
     assert upload(url, 4096) == 200
+    assert upload(url, 4096, count=2) == 413  # one file a request
+    assert upload(url, 20_000, count=100) == 413  # a hundred small ones: over one file
+    assert upload(url, app_events.MAX_UPLOAD_BYTES // 2, count=3) == 413  # over the size of one policy
 
 
 def test_with_uploads_off_there_is_no_upload_field_and_the_route_takes_nothing(fake_qa):
@@ -153,7 +156,7 @@ def test_with_uploads_off_there_is_no_upload_field_and_the_route_takes_nothing(f
     try:
         url = f"http://127.0.0.1:{port}/"
         assert file_fields(url) == []
-        assert upload(url, 4096) == 413
+        assert upload(url, 10) == 403 and upload(url, 10, count=1000) == 403
     finally:
         demo.close()
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa.embedding.base import Embedder
 from qa.errors import PolicyError
 from qa.library.names import PolicyInfo, check_name, default_name, list_policies, source_of
-from qa.read.documents import FILE_TYPES, SUFFIXES, parse_file_bytes
+from qa.library.sandbox import parse_in_worker
+from qa.read.documents import FILE_TYPES, SUFFIXES
 from qa.settings import Settings
 from qa.store.atomic import stage_file
 from qa.store.build import PolicyFiles, build_store
@@ -38,27 +40,42 @@ class PolicyFile:
 def check_policy_file(path: Path, name: str, settings: Settings) -> PolicyFile:
     """Read and parse the policy file at `path`, to be added as `name`.
 
-    Refuses (`PolicyError`) a bad name, file type or size, or a file that does not parse as a policy.
+    Refuses (`PolicyError`) a bad name, anything but a regular file of an accepted type and size, or
+    a file that does not parse as a policy within the reading budget (`qa.library.sandbox`).
     """
     check_name(name)
-    if path.is_dir():
-        raise PolicyError(f"{path} is a folder; give a policy file ({FILE_TYPES})")
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise PolicyError(f"{path.name}: unsupported file type; give an {FILE_TYPES} file")
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise PolicyError(f"cannot read {path}: {error.strerror}") from None
-    if size > MAX_POLICY_BYTES:
-        raise PolicyError(f"{path.name} is {size:,} bytes; policies up to {MAX_POLICY_BYTES:,} bytes are accepted")
     if name == default_name(settings):
         raise PolicyError(f"{name!r} is the shipped policy; choose another name")
+    data = read_policy_bytes(path)
+    policy = parse_in_worker(path.name, data, seconds=settings.parse_seconds, memory_mb=settings.parse_memory_mb)
+    return PolicyFile(path, name, data, policy)
+
+
+def read_policy_bytes(path: Path) -> bytes:
+    """The bytes of a policy file: a regular file (not a folder, pipe or device) of an accepted type,
+    at most `MAX_POLICY_BYTES`; `PolicyError` saying what is wrong otherwise."""
     try:
-        data = path.read_bytes()
+        info = path.stat()
     except OSError as error:
-        raise PolicyError(f"cannot read {path}: {error.strerror}") from None
-    return PolicyFile(path, name, data, parse_file_bytes(path, data))
+        raise PolicyError(f"cannot read {path.name}: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise PolicyError(f"{path.name} is a folder; give a policy file ({FILE_TYPES})")
+    if path.suffix.lower() not in SUFFIXES:
+        raise PolicyError(f"{path.name}: unsupported file type; give an {FILE_TYPES} file")
+    if not stat.S_ISREG(info.st_mode):
+        raise PolicyError(f"{path.name} is not a regular file (a pipe or a device); give a saved policy file")
+    if info.st_size > MAX_POLICY_BYTES:
+        raise PolicyError(
+            f"{path.name} is {info.st_size:,} bytes; policies up to {MAX_POLICY_BYTES:,} bytes are accepted"
+        )
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_POLICY_BYTES + 1)
+    except OSError as error:
+        raise PolicyError(f"cannot read {path.name}: {error.strerror}") from None
+    if len(data) > MAX_POLICY_BYTES:  # it grew while we looked
+        raise PolicyError(f"{path.name} is over {MAX_POLICY_BYTES:,} bytes; policies up to that size are accepted")
+    return data
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from qa.web import policy_view as render_policy
 from qa.web import render
 from qa.web.ask_route import AskDefaults
 from qa.web.catalog import Catalog
+from qa.web.upload_route import UploadLimits
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -199,8 +200,9 @@ def _wire_library(demo: gr.Blocks, catalog: Catalog, page: Page, add_form: tuple
 
 def build_app(catalog: Catalog) -> gr.Blocks:
     """The Blocks app over a `Catalog` of policies (shared by every session; each session chooses one)."""
-    default = catalog.get()
-    with gr.Blocks(title="PolicyQA", analytics_enabled=False) as demo:
+    default = catalog.load()
+    # Gradio's copies of uploads and its other temporary files are purged hourly once an hour old.
+    with gr.Blocks(title="PolicyQA", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         current = gr.State(catalog.default)  # this session's chosen policy
         header = gr.HTML(render_policy.header_html(default.policy), elem_id="pqa-header")
         chooser = gr.Dropdown(
@@ -234,8 +236,10 @@ def build_app(catalog: Catalog) -> gr.Blocks:
             event.then(None, js=SCROLL_TO_QUESTION)
         # Each page load lists the policies anew: ones added since the app started are included.
         demo.load(lambda: gr.update(choices=app_events.policy_choices(catalog)), None, chooser, **private)
+        # Choosing waits for the policy to load, in a queue of its own: questions are answered meanwhile.
+        choosing: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "choose", "concurrency_limit": None}
         chooser.input(page.handler(partial(app_events.choose, catalog=catalog)), [chooser, current], page.outputs(),
-                      **private)  # fmt: skip
+                      **choosing)  # fmt: skip
         if catalog.settings.allow_uploads:
             _wire_library(demo, catalog, page, (upload, name, add), remove)
 
@@ -264,7 +268,12 @@ def launch_options(*, uploads: bool = True, k: int = Settings.k) -> dict[str, An
         "run_history": False,
         "footer_links": ["api"],
         "max_file_size": app_events.MAX_UPLOAD_BYTES if uploads else app_events.NO_UPLOAD_BYTES,
-        "app_kwargs": {"middleware": [Middleware(AskDefaults, defaults=["", k, None])]},
+        "app_kwargs": {
+            "middleware": [
+                Middleware(AskDefaults, defaults=["", k, None]),
+                Middleware(UploadLimits, max_bytes=app_events.MAX_UPLOAD_BYTES, allowed=uploads),
+            ]
+        },
     }
 
 
@@ -320,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("policyqa: loading the policy index and the embedding model ...", file=sys.stderr)
     try:
         catalog = Catalog(Settings.from_env())
-        catalog.get()  # the default policy now, so a broken setup fails here and not in the page
+        catalog.load()  # the default policy now, so a broken setup fails here and not in the page
     except QAError as error:
         print(f"policyqa: error: {error}", file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
+from gradio import utils as gradio_utils
 
 from qa.answer import PolicyQA
 from qa.errors import QAError
@@ -137,7 +138,7 @@ def choose(name: str, current: str, *, catalog: Catalog) -> View:
     """Switch this session to policy `name`. The chat starts afresh (its citations point into the
     policy shown); a policy that cannot be loaded leaves everything as it was, with a notice in the chat."""
     try:
-        qa = catalog.get(name)
+        qa = catalog.load(name)
     except QAError as error:
         notice = [{"role": "assistant", "content": render.notice_html(str(error), lead="Can’t open that policy")}]
         return View(chosen=current, choice=current, chat=notice)
@@ -167,12 +168,28 @@ def add_policy(file: str | None, name: str, current: str, *, catalog: Catalog, p
     def add() -> PolicyQA:
         return catalog.add(path, name, progress=lambda fraction, step: progress(fraction, desc=step))
 
-    qa, refused = _attempt(add, lead="Can’t add that file", event="add")
+    try:
+        qa, refused = _attempt(add, lead="Can’t add that file", event="add")
+    finally:
+        discard_upload(path)  # the library keeps its own copy
     if refused or qa is None:
         return View(status=refused)
     return replace(
         shown(qa, name), status=render_policy.added_html(name, qa.policy), choices=policy_choices(catalog), tab="ask"
     )
+
+
+def discard_upload(path: Path) -> None:
+    """Delete a file Gradio saved from an upload, and its folder if now empty; never a file elsewhere."""
+    root = Path(gradio_utils.get_upload_folder()).resolve()
+    try:
+        resolved = path.resolve()
+        if root in resolved.parents:
+            resolved.unlink(missing_ok=True)
+            if resolved.parent != root and not any(resolved.parent.iterdir()):
+                resolved.parent.rmdir()
+    except OSError:  # already gone, or not ours to delete
+        pass
 
 
 def removable_choices(catalog: Catalog) -> list[tuple[str, str]]:
@@ -192,5 +209,5 @@ def remove_policy(name: str | None, current: str, *, catalog: Catalog) -> View:
     done = View(status=render_policy.removed_html(name), removable=removable_choices(catalog))
     if name != current:
         return replace(done, choices=policy_choices(catalog))
-    back = shown(catalog.get(), catalog.default)
+    back = shown(catalog.load(), catalog.default)
     return replace(back, status=done.status, removable=done.removable, choices=policy_choices(catalog))
