@@ -1,6 +1,6 @@
 """The unit every reader produces: a `Block` of text lines, plus the rules that
 judge a block (site chrome or not) and clean its text. Readers: `qa.read.html` for
-web pages, `qa.read.text` for Markdown and plain text; `qa.read.documents` builds the policy.
+web pages, `qa.read.markdown` for Markdown, `qa.read.text` for plain text; `qa.read.documents` builds the policy.
 """
 
 from __future__ import annotations
@@ -17,13 +17,20 @@ _TOC_TITLE = re.compile(
     r"|quick links|skip to (?:main )?content)\s*:?$",
     re.I,
 )
+# A plain-text line of at most this many words without a final stop is a heading.
+HEADING_WORDS = 12
+# What a "back to top" link leaves at the end of a heading of crawled text.
+BACK_TO_TOP = ("[top]", "[back to top]", "back to top", "top ↑", "↑")
+# A line of an address has at most this many words.
+ADDRESS_WORDS = 6
 # How a sentence or a lead-in ends, and how a whole sentence ends.
 SENTENCE_END = (".", ":", ";", "?", "!")
 FULL_STOP = (".", "!", "?")
 # What may close a sentence after its stop: a bracket or a quote ('..." he said.' ends in ".").
 CLOSING_MARKS = ")\"'”’"
 # A list item's bullet, in Markdown, plain text or a PDF ("•", "◦", "▪", "–", ...).
-BULLET_MARK = r"[-*+•◦▪‣●○■□–·]"
+# "\uf0b7" and "\uf0a7" are the bullets of the Symbol and Wingdings fonts, as Word's PDFs keep them.
+BULLET_MARK = r"[-*+•◦▪‣●○■□–·\uf0b7\uf0a7]"
 BULLET = re.compile(rf"^\s*{BULLET_MARK}\s+")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
 _VOWEL = re.compile(r"[aeiouy]")
@@ -65,6 +72,38 @@ def is_chrome(block: Block) -> bool:
     return len(_SEPARATORS.findall(text)) >= 3
 
 
+def looks_like_heading(line: str) -> bool:
+    """A short single line without a final stop: 'HOW WE USE DATA', '3. Sharing'."""
+    words = line.split()
+    return 0 < len(words) <= HEADING_WORDS and not line.rstrip().endswith((".", ",", ";", ":", "?", "!"))
+
+
+def without_back_to_top(line: str) -> str:
+    """A line without the mark a "back to top" link left at its end.
+
+    >>> without_back_to_top("Search History   [top]")
+    'Search History'
+    """
+    for mark in BACK_TO_TOP:
+        if line.lower().endswith(mark):
+            return line[: -len(mark)].rstrip()
+    return line
+
+
+def without_site_name(title: str, *, separators: tuple[str, ...] = (" | ",)) -> str:
+    """A title without the site's name a browser or printer put beside it: the longest part
+    between `separators` (a PDF's metadata title is also split at dashes).
+
+    >>> without_site_name("Privacy Policy | Tinder"), without_site_name("Mozilla Subscription Services |")
+    ('Privacy Policy', 'Mozilla Subscription Services')
+    """
+    parts = [title]
+    for separator in separators:
+        parts = [piece for part in parts for piece in f"{part} ".split(separator)]
+    kept = [part.strip(" |–—-") for part in parts if part.strip(" |–—-")]
+    return max(kept, key=len) if kept else ""
+
+
 def is_sentence(block: Block) -> bool:
     """A paragraph of real prose: at least 8 words, ending like a sentence or a lead-in."""
     text = block.text
@@ -90,22 +129,38 @@ def title_case(heading: str) -> str:
 
 
 def group_lines(lines: tuple[str, ...]) -> list[str]:
-    """Join `<br>` lines into paragraphs: a line ending in ":" takes the address lines after it.
+    """Join `<br>` lines into paragraphs: a line ending in ":" takes the address lines after it, and
+    short lines without a final stop ("Tinder", "1 Hatch Street Upper", "Dublin 2") stay together.
 
     Lines after a colon are absorbed while the previous absorbed line has no
     final punctuation: ("Write to:", "Legal Dept", "1 Street, HK.", "Next.")
     -> ["Write to:\\nLegal Dept\\n1 Street, HK.", "Next."].
     """
     groups: list[list[str]] = []
-    absorbing = False
+    absorbing = False  # after a line ending in ":", until a line ends in a full stop
     for line in lines:
-        if groups and absorbing:
+        address = bool(groups) and is_address_line(groups[-1][-1]) and is_address_line(line)
+        if groups and (absorbing or address):
             groups[-1].append(line)
-            absorbing = not line.endswith(FULL_STOP)
+            absorbing = absorbing and not line.endswith(FULL_STOP)
         else:
             groups.append([line])
             absorbing = line.endswith(":")
     return ["\n".join(group) for group in groups]
+
+
+def is_address_line(line: str) -> bool:
+    """A line of an address or a contact: a few words without a sentence's final stop.
+
+    >>> is_address_line("1 Hatch Street Upper"), is_address_line("VeraSafe Ltd."), is_address_line("We keep it.")
+    (True, True, False)
+    """
+    words = line.split()
+    if not 0 < len(words) <= ADDRESS_WORDS or line.endswith(":"):
+        return False
+    text = line.rstrip(CLOSING_MARKS)
+    abbreviated = text.endswith(".") and len(words[-1]) <= 4 and words[-1][:1].isupper()  # "Ltd.", "Inc."
+    return abbreviated or not text.endswith(SENTENCE_END)
 
 
 def joined(previous: Block, block: Block) -> Block:
@@ -138,7 +193,8 @@ def nest_items(blocks: list[Block]) -> list[Block]:
 
 def merge_short_items(blocks: list[Block], *, max_words: int = 8) -> list[Block]:
     """Runs of short list items ("Name", "Email address") become one block, joined
-    to the lead-in paragraph before them when it ends with ":". Without a lead-in, items
+    to the lead-in paragraph before them when it ends with ":"; so do the lines of an address,
+    each a paragraph of its own, after their lead-in. Without a lead-in, items
     that are whole sentences stay apart: each says something of its own.
 
     [P("We collect:"), I("Name"), I("Email")] -> [P("We collect:\nName\nEmail")]
@@ -148,9 +204,10 @@ def merge_short_items(blocks: list[Block], *, max_words: int = 8) -> list[Block]
     in_list = False  # the last block of `out` ends with a short item
     led = False  # ... of a run that follows a lead-in
     for block in blocks:
-        short = block.item and len(block.text.split()) <= max_words
         previous = out[-1] if out else None
         lead_in = previous is not None and previous.text.endswith(":")  # a paragraph's or an item's
+        address = not (block.item or block.level or block.bold) and all(is_address_line(x) for x in block.lines)
+        short = (block.item and len(block.text.split()) <= max_words) or (address and (lead_in or led))
         joins = short and previous is not None and not previous.level and (in_list or lead_in)
         if joins and previous is not None and not (led or lead_in):
             joins = not is_sentence_item(block.text) and not is_sentence_item(previous.lines[-1].split("\n")[-1])

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from qa.errors import PolicyError
 from qa.read.html import read_html
+from qa.read.markdown import read_markdown
 from qa.read.pdf import read_pdf
 from qa.read.structure import parse_blocks
-from qa.read.text import read_markdown, read_plain_text
+from qa.read.text import read_plain_text
 from qa.types import Clause, Policy, Section
 
 # The policy files accepted, as people are told: the suffixes below, spelt as most people write them.
@@ -39,10 +40,14 @@ def detect_format(path: Path, text: str) -> str:
 
 def parse_document(text: str, kind: str, *, title: str = "Privacy Policy") -> Policy:
     """Parse `text` of format `kind` ("html", "markdown" or "text")."""
-    readers = {"html": read_html, "markdown": read_markdown, "text": read_plain_text}
-    if kind not in readers:
-        raise PolicyError(f"unknown policy format {kind!r}; use one of: {', '.join(readers)}")
-    return parse_blocks(readers[kind](text.removeprefix("\ufeff")), title=title)  # a byte order mark hid "# Title"
+    readers = {"html": read_html, "text": read_plain_text}
+    if kind not in (*readers, "markdown"):
+        raise PolicyError(f"unknown policy format {kind!r}; use one of: html, markdown, text")
+    text = text.removeprefix("\ufeff")  # a byte order mark hid "# Title"
+    if kind == "markdown":
+        markdown = read_markdown(text)  # its front matter may name the policy
+        return parse_blocks(markdown.blocks, title=markdown.title or title)
+    return parse_blocks(readers[kind](text), title=title)
 
 
 def load_policy(path: Path) -> Policy:

@@ -28,9 +28,8 @@ from functools import partial
 from itertools import pairwise
 
 from qa.errors import PolicyError
-from qa.read.blocks import BULLET, SENTENCE_END, Block, clean_line
-from qa.read.html import PERMALINK
-from qa.read.text import looks_like_heading
+from qa.read.blocks import BULLET, SENTENCE_END, Block, clean_line, looks_like_heading, without_site_name
+from qa.read.html import strip_permalinks
 from qa.vocabulary import english_words
 
 # A PDF's metadata title is no title when it is longer than this, or like `_NO_TITLE`.
@@ -64,6 +63,8 @@ _PRINT_MARK = re.compile(
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
 # Typographic ligatures ("ﬁ", "ﬀ", "ﬄ") as the letters they join, so that "ﬁles" is "files".
 _LIGATURES = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)}
+# A word broken at a line end is looked for in this many characters at the line's end.
+_MAX_WORD = 64
 # Control characters: what pypdf gives for a glyph its font does not map to text (an emoji).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -154,7 +155,7 @@ def metadata_title(title: object) -> str | None:
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE or _NO_TITLE.search(title):
         return None
-    return title
+    return without_site_name(title, separators=(" | ", " – ", " — ", " - ")) or None
 
 
 def _collect(runs: list[_Run], text: str, cm: Sequence[float], tm: Sequence[float], font: object, size: float) -> None:
@@ -264,7 +265,7 @@ def blocks_of(lines: Sequence[Line]) -> list[Block]:
     groups: list[list[Line]] = []
     for line in lines:
         previous = groups[-1][-1] if groups else None
-        if previous is None or _starts_block(previous, line, levels, spacing):
+        if previous is None or _starts_block(previous, line, levels, spacing, body):
             groups.append([line])
         else:
             groups[-1].append(line)
@@ -275,7 +276,7 @@ def blocks_of(lines: Sequence[Line]) -> list[Block]:
         text = join_lines([line.text for line in group])
         first = group[0]
         if first.size in levels or (plain and len(group) == 1 and looks_like_heading(text)):
-            blocks.append(Block((PERMALINK.sub("", text),), level=levels.get(first.size, 2)))
+            blocks.append(Block((strip_permalinks(text),), level=levels.get(first.size, 2)))
         elif BULLET.match(text):
             blocks.append(Block((BULLET.sub("", text),), item=True))
         else:
@@ -310,11 +311,13 @@ def hard_lines(texts: Sequence[str], full: int) -> list[list[str]]:
     [['Call us or write to:'], ['Harbor Credit Union'], ['1 Dock Street.']]
     >>> hard_lines(["Read more at", "https://example.com/privacy/cookies-and-tracking here."], 40)
     [['Read more at', 'https://example.com/privacy/cookies-and-tracking here.']]
+    >>> hard_lines(["OpenGov is committed", "to protecting your privacy."], 40)  # a sentence goes on
+    [['OpenGov is committed', 'to protecting your privacy.']]
     """
     parts: list[list[str]] = []
     for before, text in zip([None, *texts], texts, strict=False):  # each line with the one before
         word = text.split(" ", 1)[0]
-        if before is None or len(before) + 1 + len(word) <= full:
+        if before is None or (len(before) + 1 + len(word) <= full and not word[:1].islower()):
             parts.append([text])
         else:
             parts[-1].append(text)
@@ -334,7 +337,7 @@ def line_spacing(lines: Sequence[Line], body: float) -> float:
     return gaps.most_common(1)[0][0] if gaps else DEFAULT_LEADING * body
 
 
-def _starts_block(previous: Line, line: Line, levels: dict[float, int], spacing: float) -> bool:
+def _starts_block(previous: Line, line: Line, levels: dict[float, int], spacing: float, body: float) -> bool:
     """Whether `line` starts a new block rather than continuing `previous`'s."""
     if levels.get(line.size) != levels.get(previous.size) or line.bold != previous.bold:
         return True
@@ -342,7 +345,8 @@ def _starts_block(previous: Line, line: Line, levels: dict[float, int], spacing:
         return True
     if line.page != previous.page:  # a paragraph goes on over a page break only mid-sentence
         return previous.text.endswith(SENTENCE_END)
-    return previous.y - line.y > PARAGRAPH_GAP * spacing
+    # subtle: a heading's lines are as far apart as its type is larger, so a wrapped heading stays one
+    return previous.y - line.y > PARAGRAPH_GAP * spacing * max(1.0, line.size / body)
 
 
 def join_lines(texts: Sequence[str]) -> str:
@@ -353,13 +357,17 @@ def join_lines(texts: Sequence[str]) -> str:
     'We do not sell your information or geolocation. Ask our self-service desk.'
     """
     words = english_words()
-    parts: list[str] = []
+    parts: list[list[str]] = []  # each part's pieces, joined at the end (joining as we go is quadratic)
     for line in texts:
-        broken = re.search(r"([^\W\d_]+)-$", parts[-1]) if parts else None
+        # subtle: only the end of a part can hold the broken word; looking further is quadratic.
+        tail = "".join(parts[-1][-3:])[-_MAX_WORD:] if parts else ""
+        broken = re.search(r"([^\W\d_]+)-$", tail) if tail.endswith("-") else None
         if broken and line[:1].islower():
-            head, tail = broken.group(1).lower(), re.split(r"[^\w]", line, maxsplit=1)[0].lower()
-            compound = head in words and tail in words and head + tail not in words
-            parts[-1] = parts[-1] + line if compound else parts[-1][:-1] + line
+            head, tail_word = broken.group(1).lower(), re.split(r"[^\w]", line[:_MAX_WORD], maxsplit=1)[0].lower()
+            compound = head in words and tail_word in words and head + tail_word not in words
+            if not compound:
+                parts[-1][-1] = parts[-1][-1][:-1]
+            parts[-1].append(line)
         else:
-            parts.append(line)
-    return " ".join(parts)
+            parts.append([line])
+    return " ".join("".join(part) for part in parts)

@@ -1,7 +1,7 @@
 """A reader's blocks -> `Policy`: sections, clauses and their spans.
 
-Readers turn a file into `Block`s (`qa.read.html` for web pages, `qa.read.text`
-for Markdown and plain text, `qa.read.pdf` for PDF); this module finds the structure in them:
+Readers turn a file into `Block`s (`qa.read.html` for web pages, `qa.read.markdown`
+for Markdown, `qa.read.text` for plain text, `qa.read.pdf` for PDF); this module finds the structure in them:
 headings (HTML `<h1>`..`<h6>`, an all-bold paragraph, Markdown `#`, a short
 plain-text line) start sections, numbered by the document's own scheme when
 it has one ("A.", "3.", "3.1", "IV.", "Section 4"), else by their title;
@@ -28,6 +28,7 @@ from qa.read.blocks import (
     merge_short_items,
     nest_items,
     title_case,
+    without_site_name,
 )
 from qa.types import TITLE_PATH, Clause, Policy, Section
 
@@ -35,13 +36,16 @@ from qa.types import TITLE_PATH, Clause, Policy, Section
 # sentences for the same document, so stores built before are rebuilt (2: readers and numbering of
 # other policies' HTML and Markdown reworked; 3: abbreviations in all-caps headings kept, "CCTV" not "Cctv";
 # 4: a nested list item joins its parent item; 5: a subsection's title names the headings it sits under,
-# whole-sentence list items without a lead-in stay apart, and a list after a last lead-in is kept).
-PARSER_VERSION = 5
+# whole-sentence list items without a lead-in stay apart, and a list after a last lead-in is kept;
+# 6: Markdown read by markdown-it (CommonMark, tables, front matter), HTML by a linear scanner with the
+# page's <main> or <article> only, table rows whole, addresses one clause, numbered headings nested by
+# their numbers, "Last update" dates, crawled text with tags, PDF wraps and titles, no super-linear regex).
+PARSER_VERSION = 6
 _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(\S.*)$", re.DOTALL)
 # "3.1 We sell ..." in section 3: the section's own number, then the clause's; the text starts a sentence.
 _SUBNUMBERED = re.compile(r"^([0-9A-Za-z]{1,6})\.(\d{1,2})[.)]?\s+([A-Z\"“(].*)$", re.DOTALL)
 _UPDATED = re.compile(
-    r"^\(?\s*(?:last\s+)?(?:updated|revised|modified|effective(?:\s+date)?)(?:\s+as\s+of|\s+on)?\s*:?\s*(.+?)\s*\)?$",
+    r"^\(?\s*(?:last\s+)?(?:updated?|revised|modified|effective(?:\s+date)?|version)(?:\s+as\s+of|\s+on)?\s*:?\s*(.+?)\s*\)?$",
     re.I,
 )
 _HEADING_NUMBERS = (
@@ -107,9 +111,11 @@ class _Heading:
         True
         >>> _Heading(2, "3", "Sharing").contains(_Heading(2, "4", "Your Rights"))
         False
+        >>> _Heading(2, "8", "Your Rights").contains(_Heading(3, "9", "Retention"))
+        False
         """
-        if self.number and other.number and other.number.startswith(f"{self.number}."):
-            return True
+        if self.number and other.number and self.number[0].isdigit() == other.number[0].isdigit():
+            return other.number.startswith(f"{self.number}.")  # one numbering: "9" is no part of "8"
         return 0 < self.level < other.level
 
 
@@ -218,6 +224,9 @@ def parse_blocks(blocks: list[Block], *, title: str = "Privacy Policy") -> Polic
     builder = _Builder(_lone_top_level(kept))
     for position, block in enumerate(kept):
         heading = heading_of(block)
+        if heading is not None and not builder.clauses and updated is None and (dated := _UPDATED.match(block.text)):
+            updated = dated.group(1)  # "Last Updated: April 1st 2026" in bold is a date, not a section
+            continue
         if heading is None:
             dated = _UPDATED.match(block.text) if len(block.lines) == 1 else None
             if dated and not builder.clauses and updated is None:
@@ -226,7 +235,7 @@ def parse_blocks(blocks: list[Block], *, title: str = "Privacy Policy") -> Polic
             for paragraph in group_lines(block.lines):
                 builder.add_clause(paragraph)
         elif heading[0] is None and not builder.clauses and len(builder.sections) == 1 and position == 0:
-            title = heading[1]  # the document's own title, not a section
+            title = without_site_name(heading[1]).rstrip(".")  # the document's own title: "Privacy policy."
         else:
             builder.start_section(_Heading(block.level, *heading))
     if not builder.clauses:

@@ -24,10 +24,13 @@ _PAREN = re.compile(r"\(([^()]*)\)")
 _TERM = r"[A-Z][\w/&-]*(?: [A-Za-z][\w/&-]*){0,4}"
 _QUOTED_TERM = re.compile(rf"[\"“]({_TERM})[\"”]")
 # '"Personal Data" or "Personal Information" means ...': every quoted term before the verb is defined.
-_MEANS = re.compile(
-    rf"((?:[\"“]{_TERM}[\"”],?\s+(?:or|and)\s+)*)[\"“]({_TERM})[\"”],?\s+"
-    r"(?:means|mean|refers to|refer to|is defined as|are defined as|shall mean)\s+(\S.*)"
-)
+_MEANS = re.compile(r"\b(?:means|mean|refers to|refer to|is defined as|are defined as|shall mean)\s+(?=\S)")
+_WHOLE_TERM = re.compile(rf"{_TERM}")
+# A quoted term is at most this long, and at most this many are defined by one verb: the scan stays linear.
+_MAX_TERM = 80
+_MAX_TERMS = 6
+# A gist is read from at most this much text before a parenthesised term or after "means".
+_GIST_WINDOW = 2000
 # A capitalised word, then up to three more capitalised or small words: "Child Profile", "Terms of Use".
 _ENTRY = re.compile(r"^([A-Z][\w/&-]*(?: (?:[A-Z][\w/&-]*|of|and|the|for)){0,3})\s*(?::|\s[-–—])\s+(\S.*)", re.DOTALL)
 _ENTRY_MIN_WORDS = 4
@@ -98,14 +101,45 @@ def find_definitions(policy: Policy, sentences: tuple[Sentence, ...] | None = No
 def _defined_in(sentence: str) -> list[tuple[str, str]]:
     """(term, gist) for each parenthesised or "means" definition in one sentence, in order."""
     defined = [
-        (quoted.group(1), _gist(sentence[: paren.start()]))
+        (quoted.group(1), _gist(sentence[max(0, paren.start() - _GIST_WINDOW) : paren.start()]))
         for paren in _PAREN.finditer(sentence)
         for quoted in _QUOTED_TERM.finditer(paren.group(1))
     ]
     for means in _MEANS.finditer(sentence):
-        terms = [*_QUOTED_TERM.findall(means.group(1)), means.group(2)]
-        defined += [(term, _first_words(means.group(3))) for term in terms]
+        terms = quoted_terms_before(sentence, means.start())
+        defined += [(term, _first_words(sentence[means.end() : means.end() + _GIST_WINDOW])) for term in terms]
     return defined
+
+
+def quoted_terms_before(text: str, end: int) -> list[str]:
+    """The quoted terms that `text[:end]` ends with, joined by "or" / "and", first first.
+
+    >>> quoted_terms_before('Here "Personal Data" or "Personal Information", means', 46)
+    ['Personal Data', 'Personal Information']
+    """
+    terms: list[str] = []
+    i = _before_space_and_comma(text, end)
+    while len(terms) < _MAX_TERMS and i > 0 and text[i - 1] in '"”':
+        opening = max(
+            text.rfind('"', max(0, i - 1 - _MAX_TERM), i - 1), text.rfind("“", max(0, i - 1 - _MAX_TERM), i - 1)
+        )
+        if opening < 0 or not _WHOLE_TERM.fullmatch(text[opening + 1 : i - 1]):
+            break
+        terms.insert(0, text[opening + 1 : i - 1])
+        before = text[max(0, opening - 8) : opening]
+        joiner = next((j for j in (" or ", " and ", ", or ", ", and ") if before.endswith(j)), None)
+        if joiner is None:
+            break
+        i = _before_space_and_comma(text, opening - len(joiner) + 1)
+    return terms
+
+
+def _before_space_and_comma(text: str, end: int) -> int:
+    """Where `text[:end]` ends without the spaces and the one comma at its end (looking back a few characters)."""
+    i = end
+    while i > 0 and end - i < _MAX_TERM and text[i - 1].isspace():
+        i -= 1
+    return i - 1 if i > 0 and text[i - 1] == "," else i
 
 
 def _glossary(policy: Policy, spans: dict[str, list[tuple[int, int]]]) -> dict[str, Definition]:
