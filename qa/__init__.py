@@ -19,7 +19,13 @@ if TYPE_CHECKING:
     from qa.types import Answer, Hit
 
 __all__ = ["Answer", "Hit", "PolicyQA", "QAError", "Settings"]
-_WHERE = {"PolicyQA": "qa.answer", "QAError": "qa.errors", "Settings": "qa.settings", "Answer": "qa.types", "Hit": "qa.types"}
+_WHERE = {
+    "PolicyQA": "qa.answer",
+    "QAError": "qa.errors",
+    "Settings": "qa.settings",
+    "Answer": "qa.types",
+    "Hit": "qa.types",
+}
 
 
 def __getattr__(name: str) -> object:

@@ -96,7 +96,8 @@ class Policy:
     def from_json(cls, data: dict[str, Any]) -> Policy:
         """The policy `to_json` wrote; KeyError, TypeError or ValueError if `data` is not one.
 
-        >>> p = Policy("T", None, (Section("P", "Preamble"),), (Clause("P.p1", "P", "Preamble", None, "Hi.", 0, 3),), "Hi.")
+        >>> clause = Clause("P.p1", "P", "Preamble", None, "Hi.", 0, 3)
+        >>> p = Policy("T", None, (Section("P", "Preamble"),), (clause,), "Hi.")
         >>> Policy.from_json(p.to_json()) == p
         True
         """

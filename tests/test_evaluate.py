@@ -372,7 +372,7 @@ def test_question_set_end_to_end_with_the_fake_embedder(policy, fake_embedder, t
     assert sections[0] == "P" and sections[-1] == "none"
     assert all(miss["id"] for miss in document["missed"])  # type: ignore[attr-defined]
     written = write_outputs(report, tmp_path)
-    assert written[1].name == "hits-by-section.png" and written[1].stat().st_size > 1000
+    assert written[1].name == "hits-by-group.png" and written[1].stat().st_size > 1000
 
 
 def test_gold_ids_unknown_to_the_policy_are_refused(policy, fake_embedder, tmp_path):

@@ -59,6 +59,19 @@ def embedded(vector: np.ndarray, pieces: Sequence[str], mask: Sequence[int], tok
     return Embedded(vector, words, normalize(averages))
 
 
+def pool_groups(vectors: np.ndarray, groups: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarray:
+    """One unit vector per group: the `weights`-weighted mean of the group's rows of `vectors`, normalised.
+    vectors (n, d), groups (n,) ints in [0, n_groups), weights (n,) -> (n_groups, d); an empty group is zero.
+
+    >>> pool_groups(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]), np.array([0, 0, 1]), np.array([3.0, 1.0, 1.0]), 2)
+    array([[0.94868326, 0.31622776],
+           [0.        , 1.        ]], dtype=float32)
+    """
+    sums = np.zeros((n_groups, vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, groups, vectors * weights[:, None])
+    return normalize(sums)
+
+
 def pool(tokens: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
     """Token vectors (n, t, d) and attention mask (n, t) -> one (n, d) vector per text, not normalised.
 

@@ -1,7 +1,7 @@
 """Which embedder answers questions and which builds stores, from `Settings`.
 
     create_embedder(settings)        the one `Settings.backend` names ("onnx" by default, or "torch")
-    create_index_embedder(settings)  sentence-transformers (torch), exporting the ONNX model too
+    create_index_embedder(settings)  the same backend on every core, for building stores
 
 Both report the same weights fingerprint, so a store built by one is valid for the other.
 """
@@ -36,16 +36,13 @@ def create_embedder(settings: Settings) -> Embedder:
     return SentenceTransformerEmbedder(settings.model, cache_dir=settings.models, threads=settings.embed_threads)
 
 
-def create_index_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """The torch embedder that builds stores; with the onnx backend it also exports the model now
-    (from the already loaded weights), so the first question does not wait for torch."""
+def create_index_embedder(settings: Settings) -> Embedder:
+    """The embedder that builds stores: the backend's, on every core (a build is one long batch job).
+    With the onnx backend, the model is exported first if it is missing (that one step needs torch)."""
     _check_backend(settings)
-    embedder = SentenceTransformerEmbedder(settings.model, cache_dir=settings.models)
     if settings.backend == "onnx":
-        target = onnx_path(settings.models, embedder.fingerprint)
-        if not target.exists():
-            export_onnx(embedder.path, target, model=embedder.model)
-    return embedder
+        return load_onnx_embedder(settings.model, cache_dir=settings.models, threads=0)
+    return SentenceTransformerEmbedder(settings.model, cache_dir=settings.models)
 
 
 def load_onnx_embedder(model: str, *, cache_dir: Path, threads: int = 1) -> OnnxEmbedder:

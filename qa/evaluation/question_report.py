@@ -49,11 +49,13 @@ class QuestionReport:
     settings: dict[str, object]
     outcomes: tuple[Outcome, ...]
     seconds: float
-    chart_name = "hits-by-section.png"
+    grouped_by: str = "section"  # what `Outcome.group` names: the gold clause's section, or the policy
+    chart_name = "hits-by-group.png"
 
     def by_section(self) -> dict[str, Metrics]:
+        """Metrics per group (`grouped_by`): sections in the policy's order, policies as they come."""
         rows = aggregate_by(self.outcomes, lambda o: o.group)
-        return {name: rows[name] for name in sorted(rows, key=_section_order)}
+        return rows if self.grouped_by != "section" else {name: rows[name] for name in sorted(rows, key=_section_order)}
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -62,7 +64,7 @@ class QuestionReport:
             "settings": self.settings,
             "metrics": aggregate(self.outcomes).to_json(),
             "by_kind": {name: m.to_json() for name, m in aggregate_by(self.outcomes, lambda o: o.kind).items()},
-            "by_section": {name: m.to_json() for name, m in self.by_section().items()},
+            f"by_{self.grouped_by}": {name: m.to_json() for name, m in self.by_section().items()},
             "missed": [miss.to_json() for miss in misses(self.outcomes)],
             "timing": timing(self.seconds, len(self.outcomes)),
             "definitions": DEFINITIONS,
@@ -70,7 +72,7 @@ class QuestionReport:
 
     def to_text(self) -> str:
         rows = {"all": aggregate(self.outcomes)} | aggregate_by(self.outcomes, lambda o: o.kind)
-        rows |= {f"section {name}": m for name, m in self.by_section().items()}
+        rows |= {f"{self.grouped_by} {name}": m for name, m in self.by_section().items()}
         missed = misses(self.outcomes)
         used = ", ".join(f"{name} {value}" for name, value in self.settings.items())
         lines = [f"{self.source}: {used}", "", format_table(rows), LEGEND, ""]
@@ -91,7 +93,8 @@ class QuestionReport:
 
     def chart(self) -> tuple[str, Chart]:
         rows = {"all": aggregate(self.outcomes)} | self.by_section()
-        return "Hit@k by section of the first gold clause", chart_groups(rows, COLUMNS[:3])
+        what = "section of the first gold clause" if self.grouped_by == "section" else self.grouped_by
+        return f"Hit@k by {what}", chart_groups(rows, COLUMNS[:3])
 
 
 def coverage_line(answer: Answer) -> str:

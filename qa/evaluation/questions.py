@@ -71,13 +71,17 @@ def development_problem(paths: Sequence[Path], use: str) -> str | None:
 
 @dataclass(frozen=True)
 class GoldQuestion:
-    """One line of a question set; `answers` are clause ids, empty when unanswerable."""
+    """One line of a question set; `answers` empty when unanswerable. In a set about the shipped policy,
+    `answers` are clause ids; in a set about other policies each question names its `policy` (a
+    document of the corpus) and `answers` are quotes of the passages that answer it
+    (`qa.evaluation.corpus`)."""
 
     id: str
     question: str
     answers: tuple[str, ...]
     kind: str
     note: str = ""
+    policy: str = ""
 
 
 def _problem(row: dict[str, Any]) -> str | None:
@@ -106,8 +110,10 @@ def parse_question(line: str, where: str) -> GoldQuestion:
         raise EvalInputError(f"{where}: not a JSON object with id, question, answers and kind; fix that line")
     if problem := _problem(row):
         raise EvalInputError(f"{where}: {problem}; fix that line")
-    note = str(row.get("note", ""))
-    return GoldQuestion(row["id"], row["question"].strip(), tuple(row["answers"]), row["kind"], note)
+    note, policy = str(row.get("note", "")), row.get("policy", "")
+    if not isinstance(policy, str):
+        raise EvalInputError(f"{where}: policy must be a document's name; fix that line")
+    return GoldQuestion(row["id"], row["question"].strip(), tuple(row["answers"]), row["kind"], note, policy)
 
 
 def load_questions(path: Path, *, limit: int | None = None) -> tuple[GoldQuestion, ...]:

@@ -21,12 +21,17 @@ from qa.types import Policy
 WORKER = "qa.library.parse_worker"
 
 
+def worker_command(name: str, memory_mb: int) -> list[str]:
+    """The command line of the child process that reads a file called `name`."""
+    return [sys.executable, "-m", WORKER, Path(name).name, str(memory_mb)]
+
+
 def parse_in_worker(name: str, data: bytes, *, seconds: float, memory_mb: int) -> Policy:
     """The policy in `data`, the bytes of a file called `name` (its suffix gives the format), parsed
     in a child process that may take at most `seconds` and `memory_mb` of memory; `PolicyError`
     saying why otherwise."""
-    command = [sys.executable, "-m", WORKER, Path(name).name, str(memory_mb)]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+    pipe = subprocess.PIPE
+    with subprocess.Popen(worker_command(name, memory_mb), stdin=pipe, stdout=pipe, stderr=pipe) as child:
         try:
             out, err = child.communicate(data, timeout=seconds)
         except subprocess.TimeoutExpired:

@@ -16,13 +16,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from qa.embedding.base import Embedder
+from qa.embedding.base import Embedder, pool_groups
 from qa.errors import IndexCorrupt, PolicyError
 from qa.read.documents import load_policy
 from qa.store.manifest import IndexStale, expected_manifest, library_versions, sha256_file
 from qa.store.records import Store, load_store, save_store
 from qa.store.vectors import build_vector_index
-from qa.types import Clause, Policy, Progress, no_progress
+from qa.types import Clause, Embedded, Policy, Progress, no_progress
 from qa.vocabulary import is_content
 
 log = logging.getLogger("qa")
@@ -45,19 +45,25 @@ def _vector_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
 def embed_in_steps(
     embedder: Embedder, texts: list[str], progress: Progress, span: tuple[float, float]
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """The texts' vectors, and their content words (`qa.coverage.words.is_content`) with the words' vectors,
-    `PROGRESS_STEP` texts at a time, reporting progress across `span`."""
+    """The texts' vectors, and their content words (`qa.vocabulary.is_content`) with the words' vectors, in
+    text order, from one model run: longest texts first, `PROGRESS_STEP` at a time (texts of similar
+    length pad each other least), reporting progress across `span`."""
     start, end = span
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    runs: dict[int, Embedded] = {}
+    for done in range(0, len(texts), PROGRESS_STEP):
+        progress(start + (end - start) * done / len(texts), f"embedding sentences: {done:,} of {len(texts):,} done")
+        batch = order[done : done + PROGRESS_STEP]
+        runs.update(zip(batch, embedder.embed_with_words([texts[i] for i in batch]), strict=True))
     vectors: list[np.ndarray] = []
     words: list[str] = []
     word_vectors: list[np.ndarray] = []
-    for done in range(0, len(texts), PROGRESS_STEP):
-        progress(start + (end - start) * done / len(texts), f"embedding sentences: {done:,} of {len(texts):,} done")
-        for embedded in embedder.embed_with_words(texts[done : done + PROGRESS_STEP]):
-            vectors.append(embedded.vector)
-            keep = [i for i, word in enumerate(embedded.words) if is_content(word)]
-            words.extend(embedded.words[i] for i in keep)
-            word_vectors.append(embedded.word_vectors[keep])
+    for i in range(len(texts)):
+        embedded = runs[i]
+        vectors.append(embedded.vector)
+        keep = [j for j, word in enumerate(embedded.words) if is_content(word)]
+        words.extend(embedded.words[j] for j in keep)
+        word_vectors.append(embedded.word_vectors[keep])
     dimension = embedder.dimension
     return (
         np.array(vectors, dtype=np.float32).reshape(-1, dimension),
@@ -74,9 +80,13 @@ def build_store(policy: Policy, embedder: Embedder, *, policy_sha256: str, progr
     sentences = tuple(s for clause in policy.clauses for s in split_sentences(clause))
     clauses = {clause.id: clause for clause in policy.clauses}
     texts = [passage_text(s.text, clauses[s.clause_id]) for s in sentences]
-    vectors, words, word_vectors = embed_in_steps(embedder, texts, progress, (0.05, 0.85))
-    progress(0.85, f"embedding {len(policy.clauses):,} whole clauses")
-    clause_vectors = embedder.embed_passages([passage_text(c.text, c) for c in policy.clauses])
+    vectors, words, word_vectors = embed_in_steps(embedder, texts, progress, (0.05, 0.9))
+    # A clause's vector is its sentences' vectors pooled, weighted by their length: no second model run
+    # over whole clauses (it cost as much as the first and ranked no better; docs/experiments.md).
+    position = {clause.id: i for i, clause in enumerate(policy.clauses)}
+    owner = np.array([position[s.clause_id] for s in sentences], dtype=np.int64)
+    weights = np.array([len(text.split()) for text in texts], dtype=np.float64)
+    clause_vectors = pool_groups(vectors, owner, weights, len(policy.clauses))
     progress(0.95, "building the vector index")
     index = _vector_index(vectors, embedder.dimension)
     clause_index = _vector_index(clause_vectors, embedder.dimension)

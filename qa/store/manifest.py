@@ -18,8 +18,9 @@ from qa.embedding.base import Embedder
 from qa.errors import IndexCorrupt, QAError
 from qa.read.structure import PARSER_VERSION
 
-# 4: the word index leaves out the prepositions and conjunctions added to `qa.vocabulary.STOPWORDS`.
-FORMAT_VERSION = 4
+# 4: the word index leaves out the prepositions and conjunctions added to `qa.vocabulary.STOPWORDS`;
+# 5: a clause's vector pools its sentences' vectors instead of embedding the whole clause again.
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 _LIBRARIES = ("faiss-cpu", "sentence-transformers", "torch", "transformers", "nltk", "numpy")
 

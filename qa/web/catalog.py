@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qa.answer import PolicyQA
 from qa.embedding.base import Embedder
-from qa.embedding.factory import create_embedder
+from qa.embedding.factory import create_embedder, create_index_embedder
 from qa.errors import QAError
 from qa.library.files import add_policy, check_policy_file, remove_policy
 from qa.library.names import PolicyInfo, default_name, list_policies, locate, no_such_policy
@@ -61,6 +61,8 @@ class Catalog:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder if embedder is not None else create_embedder(settings)
+        # Builds an added policy's store on every core; the query embedder itself when one was given.
+        self._index_embedder: Embedder | None = embedder
         self.default = default_name(settings)
         self._loaded: OrderedDict[str, _Loaded] = OrderedDict()
         self._loading: dict[str, Future[PolicyQA]] = {}
@@ -138,7 +140,9 @@ class Catalog:
         and keep it loaded."""
         progress(0.0, f"checking {path.name}")
         checked = check_policy_file(path, name, self.settings)
-        added = add_policy(checked, self.settings, self.embedder, progress, replace=True)
+        if self._index_embedder is None:
+            self._index_embedder = create_index_embedder(self.settings)
+        added = add_policy(checked, self.settings, self._index_embedder, progress, replace=True)
         qa = PolicyQA.over(added.store, self.embedder, self.settings)
         self._keep(name, qa, stamp_of(added.files))
         return qa
