@@ -16,11 +16,13 @@ from qa.coverage.decision import decide
 from qa.embedding.base import Embedder
 from qa.embedding.factory import create_embedder
 from qa.errors import InvalidQuestion
-from qa.inputs import check_question
+from qa.inputs import check_question, clean_question
 from qa.library.names import locate
 from qa.logs import log_event
+from qa.messages import summary_of
 from qa.read.terms import find_references
 from qa.search.adapter import QueryAdapter, load_adapter
+from qa.search.followup import with_earlier_topic
 from qa.search.fusion import top_k
 from qa.search.retriever import Ranking, Retriever
 from qa.settings import Settings
@@ -76,7 +78,7 @@ class PolicyQA:
     def policy(self) -> Policy:
         return self.store.policy
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, *, follows: str = "") -> Answer:
         """The top-k clauses for `question`, best first, one hit per clause.
 
         `covered` is False when even the closest sentence is less similar to the
@@ -86,6 +88,10 @@ class PolicyQA:
         `Settings.asked_for_hits` best clauses states one (`qa.coverage.asked_for`), or when
         one of its salient words has no policy word at least
         `Settings.word_match_threshold` similar (`qa.coverage.words`).
+
+        `follows` is the previous question of the same conversation: a question that leans on it
+        ("Can I opt out of that?" after "Do you use cookies?") is searched with its topic words
+        (`qa.search.followup`), and `Answer.follows` says so.
 
         Logs one JSON line per answered question on the "qa" logger (`qa.logs`):
         event "ask" with time, latency_ms, hits, covered, k and the question's length;
@@ -101,7 +107,8 @@ class PolicyQA:
         if self.settings.log_questions:
             fields["question"] = question
         try:
-            answer = self._answer(question, k)
+            earlier = clean_question(follows) if isinstance(follows, str) and self.settings.follow_ups else ""
+            answer = self._answer(question, k, with_earlier_topic(question, earlier), earlier)
         except Exception as error:
             log_event("ask_failed", {"error": repr(error), **fields}, level=logging.ERROR, exc_info=True)
             raise
@@ -109,15 +116,18 @@ class PolicyQA:
         log_event("ask", {"latency_ms": latency_ms, "hits": len(answer.hits), "covered": answer.covered, **fields})
         return answer
 
-    def _answer(self, question: str, k: int) -> Answer:
-        ranking = self.retriever.rank(question)
+    def _answer(self, question: str, k: int, searched: str = "", earlier: str = "") -> Answer:
+        """`question` answered; searched as `searched` when that is set (a follow-up of `earlier`)."""
+        ranking = self.retriever.rank(searched or question)
         depth = self.settings.asked_for_hits
         order = top_k(ranking.fused, max(k, depth))  # one ranking for the hits and the asked-for check
         hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order[:k], 1))
         coverage = self._coverage(ranking)
         best = [self.policy.clauses[int(c)].text for c in order[:depth]] if depth > 0 else []
-        covered, reason = decide(ranking.corrected or question, coverage, best)
-        return Answer(question, covered, hits, reason, coverage, ranking.expansion, ranking.corrected)
+        covered, reason = decide(ranking.corrected or searched or question, coverage, best)
+        summary = summary_of(hits, covered=covered, reason=reason)
+        parts = (reason, coverage, ranking.expansion, ranking.corrected, summary, earlier if searched else "")
+        return Answer(question, covered, hits, *parts)
 
     def _coverage(self, ranking: Ranking) -> Coverage:
         match = ranking.word_match

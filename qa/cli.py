@@ -22,7 +22,7 @@ from typing import NoReturn, TextIO
 from qa.errors import InvalidQuestion, PolicyError, QAError
 from qa.library.files import check_policy_file, remove_policy
 from qa.library.names import list_policies, locate
-from qa.messages import NOT_COVERED, corrected_text, expansion_text
+from qa.messages import corrected_text, expansion_text, follows_text
 from qa.read.documents import FILE_TYPES
 from qa.settings import Settings
 from qa.types import Answer
@@ -57,8 +57,11 @@ def format_answer(answer: Answer, *, width: int = 100) -> str:
     lines = [f"Q: {answer.question}"]
     if answer.corrected:
         lines.append(corrected_text(answer.corrected))
-    if not answer.covered:
-        lines.append(" ".join(filter(None, [NOT_COVERED, answer.reason, "The closest clauses are:"])))
+    if answer.follows:
+        lines.append(follows_text(answer.follows))
+    if answer.summary is not None:
+        lines.extend(["", *textwrap.wrap(f"A: {answer.summary.text}", width, subsequent_indent="   ")])
+    lines.extend(["", "The closest clauses:" if not answer.covered else "Cited clauses, best first:"])
     for hit in answer.hits:
         lines.append("")
         lines.append(f"{hit.rank}. {hit.citation}  (score {hit.score:.2f})")
@@ -79,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument(
         "--policy", metavar="NAME", help="which policy to ask (see: policyqa list); default the shipped one"
+    )
+    ask.add_argument(
+        "--after",
+        metavar="QUESTION",
+        default="",
+        help="the previous question, for a follow-up (Can I opt out of that?)",
     )
     index = commands.add_parser("index", help="add a policy file and index it, or rebuild a policy's index")
     index.add_argument("path", nargs="?", help=f"an {FILE_TYPES} policy file to add (needs --name)")
@@ -133,7 +142,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     text = read_stdin_question(max_chars=settings.max_question_chars) if args.question == "-" else args.question
     # Reject bad input before the slow model load.
     question, k = check_question(text, settings.k if args.k is None else args.k, settings)
-    answer = PolicyQA.load(args.policy, settings=settings).ask(question, k)
+    answer = PolicyQA.load(args.policy, settings=settings).ask(question, k, follows=args.after)
     print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
 

@@ -74,6 +74,9 @@ class Settings:
     # So "cops" also searches "enforcement". 0 neighbours turns it off.
     expand_neighbours: int = 2
     expand_threshold: float = WORD_MATCH
+    # A follow-up question ("Can I opt out of that?") is searched with the earlier question's topic
+    # (qa/search/followup.py); off: every question is searched on its own.
+    follow_ups: bool = True
     # The learned query adapter (qa/search/adapter.py, trained by scripts/train_adapter.py).
     adapter_path: Path = PACKAGE / "data" / "query-adapter.npy"
     use_adapter: bool = True

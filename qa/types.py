@@ -218,6 +218,32 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """The direct answer, shown first: `quote`, the passage of clause `clause_id` (cited as `citation`)
+    that answers the question, at `start`:`end` of the clause's text; or, when the policy does not
+    cover the question (`answered` False), the clause that came closest. `text` says it in one line."""
+
+    answered: bool
+    text: str
+    quote: str
+    clause_id: str
+    citation: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "answered": self.answered,
+            "text": self.text,
+            "quote": self.quote,
+            "clause_id": self.clause_id,
+            "citation": self.citation,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of one question: hits best first, and whether the policy covers it.
 
@@ -227,7 +253,9 @@ class Answer:
     `expansion` holds the policy's own words that the lexical search added for question
     words the policy never uses ("cops" -> "enforcement"; see `qa.search.expansion`). `corrected` is the
     question as it was searched when its misspellings were corrected first ("Do you use cookeis?" ->
-    "Do you use cookies?"), else empty; `question` is always the question as asked.
+    "Do you use cookies?"), else empty; `question` is always the question as asked. `summary` is the
+    direct answer to show first (None only when there is no hit at all). `follows` is the earlier question
+    of the conversation whose topic this one was searched with (a follow-up), else empty.
     """
 
     question: str
@@ -237,14 +265,18 @@ class Answer:
     coverage: Coverage | None = None
     expansion: tuple[Expanded, ...] = ()
     corrected: str = ""
+    summary: Summary | None = None
+    follows: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
             "question": self.question,
             "covered": self.covered,
+            "summary": None if self.summary is None else self.summary.to_json(),
             "reason": self.reason,
             "coverage": None if self.coverage is None else self.coverage.to_json(),
             "corrected": self.corrected,
+            "follows": self.follows,
             "expansion": {expanded.word: list(expanded.policy_words) for expanded in self.expansion},
             "hits": [hit.to_json() for hit in self.hits],
         }

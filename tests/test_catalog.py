@@ -93,14 +93,14 @@ def test_a_policy_removed_from_the_library_behind_its_back_is_not_served(catalog
 def test_loaded_policies_answer_while_another_is_being_indexed(catalog):
     default = catalog.load()
     started, release = threading.Event(), threading.Event()
-    embed = catalog.embedder.embed_passages
+    embed = catalog.embedder.embed_with_words
 
     def slow_embed(texts):
         started.set()
         release.wait(30)
         return embed(texts)
 
-    catalog.embedder.embed_passages = slow_embed
+    catalog.embedder.embed_with_words = slow_embed
     adding = threading.Thread(target=catalog.add, args=(DATA / "docs" / "acme.md", "acme"))
     adding.start()
     try:
@@ -147,7 +147,7 @@ def test_add_policy_reports_progress_and_a_failed_build_leaves_nothing(fake_sett
     assert [f for f, _ in steps] == sorted(f for f, _ in steps)
 
     class Broken(KeywordEmbedder):
-        def embed_passages(self, texts):
+        def embed_with_words(self, texts):
             raise OSError("disk on fire")
 
     with pytest.raises(OSError, match="disk on fire"):

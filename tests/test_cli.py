@@ -35,7 +35,7 @@ def test_ask_json_shape_and_seed_question(index_copy):
     result = run("ask", SEED, "--json", "-k", "5", index_dir=index_copy)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert set(answer) == {"question", "covered", "reason", "coverage", "corrected", "expansion", "hits"}
+    assert set(answer) == {"question", "covered", "summary", "reason", "coverage", "corrected", "expansion", "hits"}
     assert answer["question"] == SEED and answer["covered"] is True
     coverage = answer["coverage"]
     assert set(coverage) == {

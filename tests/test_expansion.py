@@ -10,6 +10,7 @@ import pytest
 from qa.answer import PolicyQA
 from qa.coverage.words import Neighbours, neighbours
 from qa.search.expansion import corrected, expand, one_per_stem, query_words
+from qa.search.followup import with_earlier_topic
 from qa.types import Embedded, Expanded
 from tests.conftest import looked_up
 
@@ -101,3 +102,25 @@ def test_words_that_ask_for_an_amount_are_not_expanded(real_qa):
     answer = real_qa.ask("How much does a Gold Supplier membership cost per year?", k=3)
     assert "cost" not in {item.word for item in answer.expansion}
     assert not answer.covered and answer.reason == "None of the closest clauses states an amount or a fee."
+
+
+# --- follow-up questions (qa.search.followup) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "searched"),
+    [
+        ("Can I opt out of that?", "Do you use cookies?", "Can I opt out of that? (cookies)"),
+        (
+            "What about my IP address?",
+            "Do you record my browsing activity?",
+            "What about my IP address? (record browsing activity)",
+        ),
+        ("And to mobile websites?", "Does this policy apply to the mobile app?", "And to mobile websites? (apply app)"),
+        ("Do you sell my data?", "Do you use cookies?", ""),  # stands on its own
+        ("Can I opt out of that?", "", ""),  # nothing earlier
+        ("Is that free?", "Is it free?", ""),  # the earlier question names no topic
+    ],
+)
+def test_a_follow_up_is_searched_with_the_earlier_topic(question, earlier, searched):
+    assert with_earlier_topic(question, earlier) == searched

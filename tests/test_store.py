@@ -51,7 +51,7 @@ def test_nearest_words_are_best_first_and_padded_past_the_stored_words(fake_sett
 def test_manifest_records_what_built_it(fake_settings, fake_embedder):
     build_index(files_of(fake_settings), fake_embedder)
     manifest = json.loads((store_dir(fake_settings) / "manifest.json").read_text())
-    assert manifest["format_version"] == 4
+    assert manifest["format_version"] == 5
     assert manifest["model"] == "keyword-fake" and manifest["model_fingerprint"] == "keyword-fake-v1"
     assert manifest["dimension"] == fake_embedder.dimension
     assert manifest["count"] == 84 and manifest["clauses"] == 44

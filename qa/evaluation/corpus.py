@@ -105,7 +105,7 @@ def evaluate_corpus(
         qa = PolicyQA.over(open_index(files, embedder), embedder, settings)
         for question in (q for q in questions if q.policy == name):
             gold = gold_clauses(qa.policy, question.answers)
-            answer = qa.ask(question.question, CUTOFF)
+            answer = qa.ask(question.question, CUTOFF, follows=question.previous)
             ranked = tuple(hit.clause_id for hit in answer.hits)
             row = (question.id, question.question, question.kind, name, gold, ranked)
             cited = citation_correct(answer, qa.policy, gold)

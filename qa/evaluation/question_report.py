@@ -111,7 +111,7 @@ def evaluate_questions(
     start = time.perf_counter()
     outcomes = []
     for done, question in enumerate(questions, 1):
-        answer = qa.ask(question.question, CUTOFF)
+        answer = qa.ask(question.question, CUTOFF, follows=question.previous)
         section = qa.policy.clause(question.answers[0]).section if question.answers else NO_SECTION
         ranked = tuple(hit.clause_id for hit in answer.hits)
         cited = citation_correct(answer, qa.policy, question.answers)

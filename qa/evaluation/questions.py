@@ -82,6 +82,7 @@ class GoldQuestion:
     kind: str
     note: str = ""
     policy: str = ""
+    previous: str = ""  # a follow-up's earlier question in the conversation
 
 
 def _problem(row: dict[str, Any]) -> str | None:
@@ -110,10 +111,11 @@ def parse_question(line: str, where: str) -> GoldQuestion:
         raise EvalInputError(f"{where}: not a JSON object with id, question, answers and kind; fix that line")
     if problem := _problem(row):
         raise EvalInputError(f"{where}: {problem}; fix that line")
-    note, policy = str(row.get("note", "")), row.get("policy", "")
-    if not isinstance(policy, str):
-        raise EvalInputError(f"{where}: policy must be a document's name; fix that line")
-    return GoldQuestion(row["id"], row["question"].strip(), tuple(row["answers"]), row["kind"], note, policy)
+    note, policy, previous = str(row.get("note", "")), row.get("policy", ""), row.get("previous", "")
+    if not isinstance(policy, str) or not isinstance(previous, str):
+        raise EvalInputError(f"{where}: policy and previous must be text; fix that line")
+    answers = tuple(row["answers"])
+    return GoldQuestion(row["id"], row["question"].strip(), answers, row["kind"], note, policy, previous.strip())
 
 
 def load_questions(path: Path, *, limit: int | None = None) -> tuple[GoldQuestion, ...]:
