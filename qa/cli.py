@@ -108,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--limit", type=int, default=None, metavar="N", help="only the first N questions (PolicyQA: question pairs)"
     )
+    evaluate.add_argument(
+        "--documents",
+        metavar="DIR",
+        help="the folder of the policies a question set names (default tests/data/corpus)",
+    )
     evaluate.add_argument("--out", metavar="DIR", help="write report.json and a PNG chart here")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON (progress stays on stderr)")
     return parser

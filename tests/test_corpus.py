@@ -208,3 +208,12 @@ def test_no_sentence_of_a_pdf_is_split_between_clauses(name):
         and not a.text.rstrip(")\"'”’").endswith((".", ":", ";", "?", "!"))
     ]
     assert split == expected(name).get("split_sentences", [])
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_no_paragraph_is_taken_for_a_heading(name):
+    """A heading names a section in a few words; a paragraph set in a larger or bolder type is text, and
+    its sentences belong in a clause (a PDF once lost a section's paragraphs into its headings)."""
+    policy = parsed(name)
+    own_titles = [section.title.rsplit(" › ", 1)[-1] for section in policy.sections]
+    assert [title for title in own_titles if len(title.split()) > 25] == []

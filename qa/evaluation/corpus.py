@@ -62,14 +62,16 @@ def longest_run(quote: list[str], text: list[str]) -> int:
 
 
 def gold_clauses(policy: Policy, quotes: Sequence[str]) -> tuple[str, ...]:
-    """The ids of the clauses holding one of `quotes`; for a quote no clause holds whole, the clause
-    holding most of it in a row (at least `MIN_SHARE` of its words). EvalInputError for a quote found nowhere."""
+    """The ids of the clauses holding one of `quotes` (their letters and digits in a row); for a quote no
+    clause holds whole, the clause holding most of its words in a row (at least `MIN_SHARE` of them).
+    EvalInputError for a quote found nowhere."""
     texts = {clause.id: words(clause.text) for clause in policy.clauses}
-    joined = {clause_id: " " + " ".join(found) + " " for clause_id, found in texts.items()}
+    # subtle: letters only, so a word a PDF's text glues to the next ("willbe") or splits still matches.
+    letters = {clause_id: "".join(found) for clause_id, found in texts.items()}
     gold: list[str] = []
     for quote in quotes:
         wanted = words(quote)
-        whole = [cid for cid, text in joined.items() if " " + " ".join(wanted) + " " in text]
+        whole = [cid for cid, text in letters.items() if "".join(wanted) in text]
         if not whole:
             runs = {cid: longest_run(wanted, found) for cid, found in texts.items()}
             best = max(runs, key=lambda cid: runs[cid], default="")

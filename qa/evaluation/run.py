@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 
 from qa.answer import PolicyQA
+from qa.embedding.factory import create_index_embedder
 from qa.errors import EvalInputError
 from qa.evaluation.benchmark import evaluate_policyqa
+from qa.evaluation.corpus import CORPUS_DIR, evaluate_corpus
 from qa.evaluation.policyqa_file import load_policyqa
 from qa.evaluation.question_report import evaluate_questions
 from qa.evaluation.questions import load_questions
@@ -27,10 +29,14 @@ def run_evaluation(args: argparse.Namespace, settings: Settings, progress: Progr
     if args.policyqa is not None:
         # Check the file before the slow model load.
         policies = load_policyqa(Path(args.policyqa), limit=args.limit)
-        from qa.embedding.torch_model import SentenceTransformerEmbedder
-
-        embedder = SentenceTransformerEmbedder(settings.model)
+        embedder = create_index_embedder(settings)
         return evaluate_policyqa(policies, embedder, settings, source=args.policyqa, progress=progress)
     questions = load_questions(Path(args.questions), limit=args.limit)
+    if any(question.policy for question in questions):  # questions about the policies of a corpus
+        documents = Path(args.documents) if args.documents else CORPUS_DIR
+        embedder = create_index_embedder(settings)
+        return evaluate_corpus(
+            questions, settings, embedder, documents=documents, source=args.questions, progress=progress
+        )
     qa = PolicyQA.load(settings=settings)
     return evaluate_questions(qa, questions, source=args.questions, progress=progress)

@@ -28,7 +28,15 @@ from functools import partial
 from itertools import pairwise
 
 from qa.errors import PolicyError
-from qa.read.blocks import BULLET, SENTENCE_END, Block, clean_line, looks_like_heading, without_site_name
+from qa.read.blocks import (
+    BULLET,
+    CLOSING_MARKS,
+    SENTENCE_END,
+    Block,
+    clean_line,
+    looks_like_heading,
+    without_site_name,
+)
 from qa.read.html import strip_permalinks
 from qa.vocabulary import english_words
 
@@ -37,6 +45,8 @@ MAX_TITLE = 200
 _NO_TITLE = re.compile(r"\.(?:html?|pdf|docx?|txt|md)$|^untitled\b|^microsoft (?:word|powerpoint) - |^/", re.I)
 # A longer file is refused: policies run to tens of pages, and reading a page costs time.
 MAX_PAGES = 300
+# Text in a larger type of at most this many words, not ending like a sentence, is a heading.
+MAX_HEADING_WORDS = 20
 # A line whose type is this much larger than the body text's is a heading.
 HEADING_RATIO = 1.1
 # A gap between lines this many times the body's line spacing starts a new paragraph.
@@ -275,7 +285,9 @@ def blocks_of(lines: Sequence[Line]) -> list[Block]:
     for group in groups:
         text = join_lines([line.text for line in group])
         first = group[0]
-        if first.size in levels or (plain and len(group) == 1 and looks_like_heading(text)):
+        if (first.size in levels and reads_as_heading(text)) or (
+            plain and len(group) == 1 and looks_like_heading(text)
+        ):
             blocks.append(Block((strip_permalinks(text),), level=levels.get(first.size, 2)))
         elif BULLET.match(text):
             blocks.append(Block((BULLET.sub("", text),), item=True))
@@ -287,6 +299,16 @@ def blocks_of(lines: Sequence[Line]) -> list[Block]:
             else:
                 blocks.append(Block(parts, bold=first.bold, item=bool(_LIST_NUMBER.match(text))))
     return blocks
+
+
+def reads_as_heading(text: str) -> bool:
+    """Whether text set in a larger type is a heading: a few words not ending like a sentence. A whole
+    paragraph in a larger type (some PDFs set a section's text so) is a paragraph.
+
+    >>> reads_as_heading("What information do we collect?"), reads_as_heading("We scan each photo that you submit.")
+    (True, False)
+    """
+    return len(text.split()) <= MAX_HEADING_WORDS and not text.rstrip(CLOSING_MARKS + " ").endswith((".", ";", ","))
 
 
 def full_lines(lines: Sequence[Line]) -> dict[tuple[str, float], int]:
