@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         print("| case | what became of it | questions meanwhile: median / max |")
         print("| --- | --- | --- |")
         for name, row in report.items():
-            print(f"| {name} | {row['outcome']} ({row['action_s']} s) | {row['median_s']:.3f} / {row['max_s']:.3f} s |")
+            outcome = f"{row.get('outcome', 'still running')} ({row.get('action_s', '-')} s)"
+            print(f"| {name} | {outcome} | {row['median_s']:.3f} / {row['max_s']:.3f} s |")
     return 0 if all(row["median_s"] < 1.0 and not row["failures"] for row in report.values()) else 1
 
 
