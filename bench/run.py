@@ -9,7 +9,7 @@ the targets are medians and ratios of figures measured side by side:
     index build          `policyqa index` as a process (model load, embedding, ONNX export), and the
                          build alone in a loaded process (parse, split, embed, save)
     cold ask             `policyqa ask` from process start to printed answer, median of --cold-runs
-    app start            `python app.py` from process start to its first `/ask` answer
+    app start            `policyqa serve` from process start to its first `/ask` answer
     warm ask, embedding  `PolicyQA.ask` and the bare `embed_queries` of one question, interleaved,
                          every question of eval/questions.jsonl --repeat times; median and p95
     peak memory          maximum resident memory of each process
@@ -200,7 +200,7 @@ def machine() -> dict[str, Any]:
 
 
 def checks(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of issue 7 beside the figure measured for it in this run."""
+    """Each speed target beside the figure measured for it in this run."""
     rows = [
         ("warm ask / bare embedding, onnx (median)", results["warm"]["onnx"]["ratio"], "<=", TARGETS["ratio"]),
         ("warm ask / bare embedding, torch (median)", results["warm"]["torch"]["ratio"], "<=", TARGETS["ratio"]),
@@ -253,7 +253,7 @@ def table(results: dict[str, Any]) -> str:
         "",
         f"`policyqa index` as a process (torch model load, build, ONNX export): {index['process_s']:.1f} s, "
         f"peak {index['peak_mb']:.0f} MB.",
-        f"App (`python app.py`, onnx): start to first `/ask` answer {app['first_answer_s']:.2f} s, "
+        f"App (`policyqa serve`, onnx): start to first `/ask` answer {app['first_answer_s']:.2f} s, "
         f"peak {app['peak_mb']:.0f} MB; {app['questions_per_s']:.1f} questions/s to {app['clients']} concurrent "
         f"clients ({app['questions']} questions; latency under load median "
         f"{app['latency_under_load']['median_ms']:.0f} ms, p95 {app['latency_under_load']['p95_ms']:.0f} ms).",

@@ -29,6 +29,7 @@ from qa.evaluation.metrics import CUTOFF, Metrics, Outcome, aggregate, aggregate
 from qa.evaluation.questions import DEVELOPMENT_SETS, GoldQuestion, check_gold, development_problem, load_questions
 from qa.evaluation.thresholds import choose_thresholds, gather_evidence
 from qa.evaluation.training import policyqa_groups
+from qa.library.names import locate
 from qa.search.adapter import QueryAdapter, train_query_adapter, training_group
 from qa.settings import Settings
 from qa.store.build import open_index
@@ -48,7 +49,7 @@ def main() -> int:
     started = time.perf_counter()
     settings = Settings.from_env()
     embedder = SentenceTransformerEmbedder(settings.model)
-    store = open_index(settings, embedder)
+    store = open_index(locate(None, settings), embedder)
     by_file = {path: list(load_questions(path)) for path in args.questions}
     questions = [q for listed in by_file.values() for q in listed]
     check_gold(questions, store.policy)

@@ -6,7 +6,7 @@
 For each model the shipped policy is indexed into --index-root/<n> (torch backend, adapter
 off) and every question is asked for 10 hits. Prints Hit@k and MRR@10 overall and by kind,
 abstention at the shipped covered threshold and at a threshold cross-validated the way
-session 5's experiments/cross_validate.py did (question i in fold i % 5; each fold's similarity
+an earlier experiments/cross_validate.py did (question i in fold i % 5; each fold's similarity
 threshold chosen by `choose_threshold` on the other folds' answerable questions, the word check
 as shipped), and the median latency of `ask` (one thread, as shipped). A file holding held-out
 questions is refused.

@@ -10,7 +10,7 @@ covered (the asked-for check counted); of those pairs, the ones catching the mos
 questions, then those marking the fewest answerable ones, and of those the middle word threshold.
 The files must hold both answerable and unanswerable questions. The project's development sets
 are everyday questions about the shipped policy; PolicyQA's questions mostly reuse their policies'
-own words, and a word threshold chosen there (0.4107) let session 5's decision mark 22% of the
+own words, and a word threshold chosen there (0.4107) let an earlier decision mark 22% of the
 answerable questions of a blind set written later (README). `--policyqa` only reports what the
 chosen word threshold marks there.
 

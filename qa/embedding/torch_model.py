@@ -1,4 +1,4 @@
-"""The sentence-transformers embedder (torch): builds stores and exports the model to ONNX.
+"""The sentence-transformers embedder (torch): exports the model to ONNX; with POLICYQA_BACKEND=torch it does all.
 
 Loaded from a local folder only, never from a hub. Answering questions uses
 `qa.embedding.onnx_model` by default, which needs no torch.
