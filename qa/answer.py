@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
-from qa.coverage.decision import decide
+from qa.coverage.asked_for import unstated
+from qa.coverage.decision import DOES_NOT_ANSWER, decide
 from qa.embedding.base import Embedder
 from qa.embedding.factory import create_embedder
 from qa.errors import InvalidQuestion
@@ -21,6 +23,7 @@ from qa.library.names import locate
 from qa.logs import log_event
 from qa.messages import summary_of
 from qa.read.terms import find_references
+from qa.reader.stage import Reading, cached_reading, judge_hits
 from qa.search.adapter import QueryAdapter, load_adapter
 from qa.search.followup import with_earlier_topic
 from qa.search.fusion import top_k
@@ -35,11 +38,18 @@ class PolicyQA:
     """Question answering over one policy's store."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, settings: Settings, *, adapter: QueryAdapter | None = None
+        self,
+        store: Store,
+        embedder: Embedder,
+        settings: Settings,
+        *,
+        adapter: QueryAdapter | None = None,
+        reading: Reading | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        self.reading = reading
         self.retriever = Retriever(
             store,
             embedder,
@@ -65,14 +75,15 @@ class PolicyQA:
         return cls.over(open_index(files, model), model, settings)
 
     @classmethod
-    def over(cls, store: Store, embedder: Embedder, settings: Settings) -> PolicyQA:
-        """PolicyQA over an already loaded or built `store`, with the query adapter `settings` asks for."""
+    def over(cls, store: Store, embedder: Embedder, settings: Settings, *, reading: Reading | None = None) -> PolicyQA:
+        """PolicyQA over an already loaded or built `store`, with the query adapter and the reader
+        `settings` ask for (`reading`: one already loaded, shared between policies)."""
         adapter = None
         if settings.use_adapter:
             adapter = load_adapter(
                 settings.adapter_path, base_fingerprint=embedder.fingerprint, dimension=embedder.dimension
             )
-        return cls(store, embedder, settings, adapter=adapter)
+        return cls(store, embedder, settings, adapter=adapter, reading=reading or cached_reading(settings))
 
     @property
     def policy(self) -> Policy:
@@ -119,12 +130,31 @@ class PolicyQA:
     def _answer(self, question: str, k: int, searched: str = "", earlier: str = "") -> Answer:
         """`question` answered; searched as `searched` when that is set (a follow-up of `earlier`)."""
         ranking = self.retriever.rank(searched or question)
+        asked = ranking.corrected or searched or question
         depth = self.settings.asked_for_hits
-        order = top_k(ranking.fused, max(k, depth))  # one ranking for the hits and the asked-for check
-        hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order[:k], 1))
+        read = self.reading.judge.candidates if self.reading is not None else 0
+        # one ranking for the hits, the asked-for check and the reader
+        order = top_k(ranking.fused, max(k, depth, read, 2 if read else 0))
+        hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order, 1))
         coverage = self._coverage(ranking)
-        best = [self.policy.clauses[int(c)].text for c in order[:depth]] if depth > 0 else []
-        covered, reason = decide(ranking.corrected or searched or question, coverage, best)
+        best = [hit.text for hit in hits[:depth]] if depth > 0 else []
+        covered, reason = decide(asked, coverage, best)
+        if self.reading is not None:
+            judged = judge_hits(
+                self.reading,
+                asked,
+                hits,
+                coverage=coverage,
+                asked_for_missing=bool(depth) and unstated(asked, best) is not None,
+                sentences=len(self.store.sentences),
+            )
+            hits = tuple(
+                replace(hits[i], rank=rank, confidence=confidence)
+                for rank, (i, confidence) in enumerate(zip(judged.order, judged.confidences, strict=True), 1)
+            )
+            coverage = replace(coverage, answered=judged.answered, answered_threshold=self.reading.judge.threshold)
+            covered, reason = judged.covered, "" if judged.covered else (reason or DOES_NOT_ANSWER)
+        hits = hits[:k]
         summary = summary_of(hits, covered=covered, reason=reason)
         parts = (reason, coverage, ranking.expansion, ranking.corrected, summary, earlier if searched else "")
         return Answer(question, covered, hits, *parts)

@@ -113,6 +113,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the folder of the policies a question set names (default tests/data/corpus)",
     )
+    evaluate.add_argument(
+        "--shipped",
+        action="store_true",
+        help="with --policyqa: also score the shipped adapter and reader as they are (fair only on a file "
+        "they never saw, such as PolicyQA's test split)",
+    )
     evaluate.add_argument("--out", metavar="DIR", help="write report.json and a PNG chart here")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON (progress stays on stderr)")
     return parser

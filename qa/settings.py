@@ -35,8 +35,10 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # (qa/search/expansion.py) uses the same value.
 WORD_MATCH = 0.3468
 # Settings that name a file or folder; those that policyqa writes into must not be the root folder.
-_PATHS = ("home", "policy_path", "index_dir", "model_cache_dir", "adapter_path")
+_PATHS = ("home", "policy_path", "index_dir", "model_cache_dir", "adapter_path", "reader_path")
 _WRITTEN = ("home", "index_dir", "model_cache_dir")
+# Thread counts: 0 is the library's default (every core); more than the machine's cores is capped to them.
+_THREADS = ("embed_threads", "reader_threads")
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
@@ -74,6 +76,14 @@ class Settings:
     # So "cops" also searches "enforcement". 0 neighbours turns it off.
     expand_neighbours: int = 2
     expand_threshold: float = WORD_MATCH
+    # The reader (qa/reader/): a cross-encoder reads the question with the search's top clauses, and a
+    # judge fitted on development questions of several policies orders them, gives each hit a confidence
+    # and decides `covered` (scripts/train_reader.py, scripts/fit_reader_judge.py). Off: the search's
+    # order and the thresholds below decide.
+    use_reader: bool = True
+    reader_path: Path = PACKAGE / "data" / "reader"
+    # Threads of the reader's one batch of clauses a question (0: the library's default, every core).
+    reader_threads: int = 2
     # A follow-up question ("Can I opt out of that?") is searched with the earlier question's topic
     # (qa/search/followup.py); off: every question is searched on its own.
     follow_ups: bool = True
@@ -104,6 +114,17 @@ class Settings:
     # Threads of one embedding call (0: the library's default). One short query on 2 cores
     # is fastest on one thread, and stays fast when other processes want the CPU.
     embed_threads: int = 1
+
+    def __post_init__(self) -> None:
+        cores = os.cpu_count() or 1
+        for name in _THREADS:
+            value = getattr(self, name)
+            if value < 0:
+                raise SettingsError(
+                    f"{name}={value} is negative; set POLICYQA_{name.upper()} to 0 (every core) or 1-{cores}"
+                )
+            if value > cores:
+                object.__setattr__(self, name, cores)  # frozen: set once, before anyone reads it
 
     @property
     def indexes(self) -> Path:

@@ -149,6 +149,9 @@ class Hit:
     scores: dict[str, float] = field(default_factory=dict)
     terms: tuple[tuple[str, str], ...] = ()
     references: tuple[str, ...] = ()
+    # The chance that this clause answers the question (the reader's judge, `qa.reader`); never higher
+    # than a hit above it; None when the reader is off.
+    confidence: float | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -162,6 +165,7 @@ class Hit:
             "text": self.text,
             "score": round(self.score, 6),
             "scores": {name: round(value, 6) for name, value in self.scores.items()},
+            "confidence": self.confidence,
             "terms": [{"term": term, "defined_in": where} for term, where in self.terms],
             "references": list(self.references),
         }
@@ -191,6 +195,9 @@ class Coverage:
     closest: str = ""
     word_similarity: float | None = None
     word_threshold: float = 0.0
+    # With the reader: the judge's probability that the policy answers the question, and its threshold.
+    answered: float | None = None
+    answered_threshold: float | None = None
 
     def describe(self) -> str:
         """One line for people.
@@ -199,6 +206,8 @@ class Coverage:
         'similarity 0.425 (threshold 0.335); least-matched word “hoover” 0.264, closest “processing” (threshold 0.385)'
         """
         line = f"similarity {self.similarity:.3f} (threshold {self.similarity_threshold:.3f})"
+        if self.answered is not None:
+            line = f"answered {self.answered:.3f} (threshold {self.answered_threshold:.3f}); {line}"
         if self.word_similarity is None:
             return line + "; no salient word"
         return (
@@ -214,6 +223,8 @@ class Coverage:
             "closest": self.closest,
             "word_similarity": None if self.word_similarity is None else round(self.word_similarity, 6),
             "word_threshold": self.word_threshold,
+            "answered": self.answered,
+            "answered_threshold": self.answered_threshold,
         }
 
 

@@ -158,10 +158,17 @@ def fake_embedder() -> KeywordEmbedder:
 @pytest.fixture
 def fake_settings(tmp_path: Path) -> Settings:
     """Settings over a copy of the shipped policy named "policy", everything written under tmp_path:
-    its store in tmp_path/index/policy, added policies in tmp_path/home/policies."""
+    its store in tmp_path/index/policy, added policies in tmp_path/home/policies. No adapter and no
+    reader: both were fitted on the real model's vectors, not the fake's."""
     policy_path = tmp_path / "policy.html"
     shutil.copyfile(POLICY_PATH, policy_path)
-    return Settings(home=tmp_path / "home", policy_path=policy_path, index_dir=tmp_path / "index", use_adapter=False)
+    return Settings(
+        home=tmp_path / "home",
+        policy_path=policy_path,
+        index_dir=tmp_path / "index",
+        use_adapter=False,
+        use_reader=False,
+    )
 
 
 @pytest.fixture(scope="session")

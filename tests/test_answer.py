@@ -80,6 +80,17 @@ def test_settings_from_environment():
         Settings.from_env({"POLICYQA_K": "abc"})
 
 
+def test_thread_counts_beyond_the_machines_cores_are_capped_and_negative_ones_refused(monkeypatch):
+    from qa.errors import SettingsError
+    from qa.settings import Settings
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    settings = Settings.from_env({"POLICYQA_EMBED_THREADS": "99999", "POLICYQA_READER_THREADS": "0"})
+    assert (settings.embed_threads, settings.reader_threads) == (2, 0)
+    with pytest.raises(SettingsError, match="POLICYQA_EMBED_THREADS to 0"):
+        Settings.from_env({"POLICYQA_EMBED_THREADS": "-3"})
+
+
 def _tiny_qa(segments, embedder):
     from qa.read.documents import policy_from_segments
     from qa.settings import Settings

@@ -35,8 +35,18 @@ def test_ask_json_shape_and_seed_question(index_copy):
     result = run("ask", SEED, "--json", "-k", "5", index_dir=index_copy)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert set(answer) == {"question", "covered", "summary", "reason", "coverage", "corrected", "expansion", "hits"}
-    assert answer["question"] == SEED and answer["covered"] is True
+    assert set(answer) == {
+        "question",
+        "covered",
+        "summary",
+        "reason",
+        "coverage",
+        "corrected",
+        "expansion",
+        "follows",
+        "hits",
+    }
+    assert answer["question"] == SEED and answer["covered"] is True and answer["follows"] == ""
     coverage = answer["coverage"]
     assert set(coverage) == {
         "similarity",
@@ -45,8 +55,11 @@ def test_ask_json_shape_and_seed_question(index_copy):
         "closest",
         "word_similarity",
         "word_threshold",
+        "answered",
+        "answered_threshold",
     }
     assert coverage["similarity"] >= coverage["similarity_threshold"]
+    assert coverage["answered"] >= coverage["answered_threshold"]  # the reader is on by default
     assert [hit["rank"] for hit in answer["hits"]] == [1, 2, 3, 4, 5]
     for hit in answer["hits"]:
         assert {
@@ -59,8 +72,9 @@ def test_ask_json_shape_and_seed_question(index_copy):
             "sentence",
             "text",
             "score",
+            "confidence",
         } <= set(hit)
-        assert hit["sentence"] in hit["text"]
+        assert hit["sentence"] in hit["text"] and 0 <= hit["confidence"] <= 1
     top3 = {hit["clause_id"]: hit for hit in answer["hits"][:3]}
     assert {"C.6", "C.4"} & set(top3)
     if "C.6" in top3:

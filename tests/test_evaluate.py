@@ -16,7 +16,15 @@ import pytest
 from qa.answer import PolicyQA
 from qa.cli import ProgressLine
 from qa.errors import EvalInputError, PolicyError
-from qa.evaluation.benchmark import SYSTEMS, QueryCache, bm25_rankings, dense_rankings, evaluate_policyqa, ranked
+from qa.evaluation.benchmark import (
+    SHIPPED,
+    SYSTEMS,
+    QueryCache,
+    bm25_rankings,
+    dense_rankings,
+    evaluate_policyqa,
+    ranked,
+)
 from qa.evaluation.metrics import (
     Outcome,
     aggregate,
@@ -409,6 +417,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         (("missing.jsonl",), "questions file missing.jsonl not found"),
         (("--policyqa", "missing.json"), "PolicyQA file missing.json not found"),
         ((str(QUESTIONS), "--limit", "0"), "--limit must be 1 or more"),
+        ((str(QUESTIONS), "--shipped"), "--shipped scores a PolicyQA file; give --policyqa FILE"),
     ],
 )
 def test_cli_errors_are_one_line_and_status_2(args, message):
@@ -428,6 +437,18 @@ def test_cli_policyqa_slice_json_and_files(tmp_path):
     assert all(set(metrics) == METRIC_KEYS for metrics in document["systems"].values())
     assert document["counts"] == {"policies": 2, "segments": 20, "pairs": 102}
     assert (tmp_path / "out" / "report.json").exists() and (tmp_path / "out" / "systems.png").exists()
+
+
+@pytest.mark.model
+def test_cli_policyqa_scores_the_shipped_models_as_they_are_beside_the_cross_validated_ones():
+    result = run("--policyqa", str(SLICE), "--json", "--limit", "20", "--shipped")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document["systems"]) == {*SYSTEMS, SHIPPED}
+    assert document["settings"]["shipped"] == "adapter True, reader True"
+    shipped, project = document["systems"][SHIPPED], document["systems"]["policyqa"]
+    assert shipped["questions"] == project["questions"] == 20
+    assert shipped["hit@1"] is not None and 0 <= shipped["hit@1"] <= shipped["hit@3"] <= 1
 
 
 @pytest.mark.model

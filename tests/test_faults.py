@@ -186,7 +186,7 @@ def test_stale_index_is_rebuilt_and_answers_like_a_fresh_one(fake_settings, chan
     with caplog.at_level(logging.WARNING, logger="qa"):
         rebuilt = PolicyQA.load(settings=fake_settings, embedder=embedder)
     assert "building it now" in caplog.text
-    fresh = Settings(policy_path=fake_settings.policy_path, index_dir=tmp_path / "fresh")
+    fresh = replace(fake_settings, index_dir=tmp_path / "fresh")
     assert answers(rebuilt) == answers(PolicyQA.load(settings=fresh, embedder=embedder))
     assert (
         json.loads((store_dir(fake_settings) / "manifest.json").read_text())["model_fingerprint"]

@@ -28,6 +28,8 @@ def unmentioned(word: str, closest: str) -> str:
 
 # Why a question is not covered when no more is known than that every clause is far from it.
 TOO_FAR = "No clause of the policy comes close to this question."
+# Why, when the reader judged that none of the closest clauses answers it.
+DOES_NOT_ANSWER = "The closest clauses speak of the subject but do not seem to answer the question."
 
 
 def decide(question: str, coverage: Coverage, best: Sequence[str]) -> tuple[bool, str]:

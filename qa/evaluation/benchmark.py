@@ -8,6 +8,10 @@ any of its answers. Four systems rank the segments of the pair's policy:
     policyqa-no-adapter  the same without the adapter (hybrid retrieval alone)
     bm25      bm25s over whole segments (segments without a query term are not retrieved)
     dense     the embedding model alone: best raw sentence per segment, no section prefix
+and, when asked (`shipped=True`, `policyqa eval --policyqa FILE --shipped`):
+    policyqa-shipped  the shipped query adapter and reader exactly as installed, nothing trained
+              on the file; a fair figure only on a file they never saw (PolicyQA's test split,
+              not the dev split the reader was trained on)
 The model is loaded once by the caller; each question is embedded once, up front.
 The file is read and checked by `qa.evaluation.policyqa_file.load_policyqa`.
 """
@@ -51,6 +55,7 @@ from qa.store.records import Store
 from qa.types import Embedded, Progress, no_progress
 
 SYSTEMS = ("policyqa", "policyqa-no-adapter", "bm25", "dense")
+SHIPPED = "policyqa-shipped"
 # The project's query adapter is trained per fold: policy i is answered by an adapter
 # that never saw policy i (cross-validation over policies).
 FOLDS = 5
@@ -146,9 +151,14 @@ def cross_validated_adapters(prepared: Sequence[Prepared], embedder: Embedder, f
 
 
 def score_policy(
-    prepared: Prepared, embedder: Embedder, settings: Settings, adapter: QueryAdapter | None
+    prepared: Prepared,
+    embedder: Embedder,
+    settings: Settings,
+    adapter: QueryAdapter | None,
+    *,
+    shipped: bool = False,
 ) -> dict[str, list[Outcome]]:
-    """Outcomes of the systems (see `SYSTEMS`) on one policy's questions."""
+    """Outcomes of the systems (see `SYSTEMS`, and `SHIPPED` when `shipped`) on one policy's questions."""
     bench, store = prepared.bench, prepared.store
     ids = [clause.id for clause in store.policy.clauses]
     questions = [q.question for q in bench.questions]
@@ -156,12 +166,14 @@ def score_policy(
         "policyqa": PolicyQA(store, embedder, settings, adapter=adapter),
         "policyqa-no-adapter": PolicyQA(store, embedder, settings),
     }
+    if shipped:
+        project[SHIPPED] = PolicyQA.over(store, embedder, settings)
     answers = {name: [qa.ask(question, CUTOFF) for question in questions] for name, qa in project.items()}
     baselines = {
         "bm25": bm25_rankings(bench.segments, questions, CUTOFF),
         "dense": dense_rankings(store, questions, embedder, CUTOFF),
     }
-    scored: dict[str, list[Outcome]] = {name: [] for name in SYSTEMS}
+    scored: dict[str, list[Outcome]] = {name: [] for name in (*project, *baselines)}
     for i, question in enumerate(bench.questions):
         gold = tuple(ids[j] for j in question.relevant)
         row = (question.id, question.question, "answerable" if gold else "unanswerable", bench.title, gold)
@@ -175,9 +187,14 @@ def score_policy(
 
 
 def run_benchmark(
-    policies: Sequence[BenchPolicy], embedder: Embedder, settings: Settings, *, progress: Progress = no_progress
+    policies: Sequence[BenchPolicy],
+    embedder: Embedder,
+    settings: Settings,
+    *,
+    shipped: bool = False,
+    progress: Progress = no_progress,
 ) -> dict[str, tuple[Outcome, ...]]:
-    """Outcomes per system (see `SYSTEMS`) over every pair of `policies`, with progress per policy."""
+    """Outcomes per system (see `SYSTEMS`; `SHIPPED` too when `shipped`) over every pair of `policies`."""
     cache = QueryCache(embedder)
     cache.prime([q.question for policy in policies for q in policy.questions])
     total = 2 * sum(len(policy.questions) for policy in policies)
@@ -187,10 +204,10 @@ def run_benchmark(
         done += len(policy.questions)
         progress(done / total, f"policyqa: {done:,} of {total:,} steps")
     adapters = cross_validated_adapters(prepared, cache, FOLDS)
-    outcomes: dict[str, list[Outcome]] = {name: [] for name in SYSTEMS}
+    outcomes: dict[str, list[Outcome]] = {}
     for item, adapter in zip(prepared, adapters, strict=True):
-        for name, rows in score_policy(item, cache, settings, adapter).items():
-            outcomes[name].extend(rows)
+        for name, rows in score_policy(item, cache, settings, adapter, shipped=shipped).items():
+            outcomes.setdefault(name, []).extend(rows)
         done += len(item.bench.questions)
         progress(done / total, f"policyqa: {done:,} of {total:,} steps")
     return {name: tuple(rows) for name, rows in outcomes.items()}
@@ -250,15 +267,18 @@ def evaluate_policyqa(
     settings: Settings,
     *,
     source: str = "",
+    shipped: bool = False,
     progress: Progress = no_progress,
 ) -> BenchmarkReport:
-    """Run the three systems on `policies` and report their metrics, counts and timing."""
+    """Run the systems on `policies` and report their metrics, counts and timing."""
     start = time.perf_counter()
-    systems = run_benchmark(policies, embedder, settings, progress=progress)
+    systems = run_benchmark(policies, embedder, settings, shipped=shipped, progress=progress)
     counts = {
         "policies": len(policies),
         "segments": sum(len(p.segments) for p in policies),
         "pairs": sum(len(p.questions) for p in policies),
     }
     used: dict[str, object] = {"model": settings.model, "k": CUTOFF, "covered_threshold": settings.covered_threshold}
+    if shipped:
+        used["shipped"] = f"adapter {settings.use_adapter}, reader {settings.use_reader}"
     return BenchmarkReport(source, used, systems, counts, time.perf_counter() - start)

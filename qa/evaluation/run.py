@@ -24,13 +24,17 @@ def run_evaluation(args: argparse.Namespace, settings: Settings, progress: Progr
         raise EvalInputError(
             "give a questions .jsonl file or --policyqa FILE, not both or neither; see: policyqa eval -h"
         )
+    if args.shipped and args.policyqa is None:
+        raise EvalInputError("--shipped scores a PolicyQA file; give --policyqa FILE with it")
     if args.limit is not None and args.limit < 1:
         raise EvalInputError(f"--limit must be 1 or more, not {args.limit}")
     if args.policyqa is not None:
         # Check the file before the slow model load.
         policies = load_policyqa(Path(args.policyqa), limit=args.limit)
         embedder = create_index_embedder(settings)
-        return evaluate_policyqa(policies, embedder, settings, source=args.policyqa, progress=progress)
+        return evaluate_policyqa(
+            policies, embedder, settings, source=args.policyqa, shipped=args.shipped, progress=progress
+        )
     questions = load_questions(Path(args.questions), limit=args.limit)
     if any(question.policy for question in questions):  # questions about the policies of a corpus
         documents = Path(args.documents) if args.documents else CORPUS_DIR

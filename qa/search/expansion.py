@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from qa.coverage.words import Neighbours, rounded
+from qa.coverage.words import Neighbours, is_salient, rounded
 from qa.types import Expanded
-from qa.vocabulary import spellings, spelt_as, tokenize
+from qa.vocabulary import spellings, spelt_as, text_words, tokenize
 
 
 def corrected(question: str, found: Neighbours, policy_words: Collection[str]) -> str | None:
@@ -61,6 +61,17 @@ def one_per_stem(words: Sequence[str], taken: Collection[str] = ()) -> list[str]
     return kept
 
 
+def brand_words(title: str) -> frozenset[str]:
+    """The words of a policy's title that name the company rather than say anything ("mistral" of
+    "Mistral AI Privacy Policy"): the salient ones (`qa.coverage.words.is_salient`). An expansion never brings one:
+    every clause names the company, so it would only lift the clauses that name it most.
+
+    >>> sorted(brand_words("Mistral AI Privacy Policy"))
+    ['mistral']
+    """
+    return frozenset(word for word in text_words(title) if is_salient(word))
+
+
 def expand(
     found: Neighbours,
     policy_words: Collection[str],
@@ -68,10 +79,12 @@ def expand(
     per_word: int,
     threshold: float,
     skip: Collection[str] = (),
+    avoid: Collection[str] = (),
 ) -> tuple[Expanded, ...]:
     """For each of `found`'s question words not in `skip` (once each): the policy words it misspells
     (`spelt_as`), then its first `per_word` nearest policy words at least `threshold` similar, one per
-    stem. Words that get none are left out; `per_word` 0 turns the expansion off."""
+    stem, never one of `avoid` (`brand_words`). Words that get none are left out; `per_word` 0 turns
+    the expansion off."""
     if per_word <= 0:
         return ()
     expanded: dict[str, Expanded] = {}
@@ -79,7 +92,7 @@ def expand(
         if word in skip or word in expanded:
             continue
         close = [near for near, score in zip(nearest[:per_word], scores, strict=False) if rounded(score) >= threshold]
-        kept = one_per_stem([*spelt_as(word, policy_words), *close])
+        kept = [near for near in one_per_stem([*spelt_as(word, policy_words), *close]) if near not in avoid]
         if kept:
             expanded[word] = Expanded(word, tuple(kept))
     return tuple(expanded.values())

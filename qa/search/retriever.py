@@ -27,7 +27,7 @@ from qa.coverage.words import Neighbours, WordMatch, match_words, neighbours
 from qa.embedding.base import Embedder
 from qa.read.terms import Definition, expansions, find_definitions, terms_used
 from qa.search.adapter import QueryAdapter
-from qa.search.expansion import corrected, expand, query_words
+from qa.search.expansion import brand_words, corrected, expand, query_words
 from qa.search.fusion import best_per_group, fuse, scatter_scores
 from qa.store.lexical import LexicalIndex
 from qa.store.records import Store
@@ -86,6 +86,7 @@ class Retriever:
         position = {clause.id: i for i, clause in enumerate(clauses)}
         self.row_clause = np.array([position[s.clause_id] for s in store.sentences], dtype=np.int64)
         self.policy_words = text_words(store.policy.text)
+        self.brand_words = brand_words(store.policy.title)
         self.definitions: tuple[Definition, ...] = find_definitions(store.policy, store.sentences)
         self.terms = [terms_used(clause, self.definitions) for clause in clauses]
         gist = expansions(self.definitions, dict(zip((c.id for c in clauses), self.terms, strict=True)))
@@ -126,6 +127,7 @@ class Retriever:
             per_word=self.expand_neighbours,
             threshold=self.expand_threshold,
             skip=cue_words(question),
+            avoid=self.brand_words,
         )
         lexical_query = " ".join([question, *query_words(question, expanded)])
         lexical_rows = self.lexical_sentences.scores(lexical_query)
