@@ -288,9 +288,25 @@ def test_entry_point_answers_rtl_question_with_nuls_from_stdin(real_index_dir):
 # --- the chat handler and /ask over HTTP ---------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def fake_catalog(fake_qa) -> Catalog:
+    """The app's catalog over the same policy, index and fake model as `fake_qa`."""
+    catalog = Catalog(fake_qa.settings, fake_qa.embedder)
+    catalog.load()
+    return catalog
+
+
+def chat(question: object, k: object, catalog: Catalog) -> tuple[list[dict], str | None]:
+    """`question` sent from the chat's box and answered: (the chat's messages, the text left in the box)."""
+    session = app_events.Session(catalog.default)
+    sent = app_events.send(question, k, session, catalog=catalog)
+    shown = list(app_events.answer_waiting(session, catalog=catalog))[-1]
+    return shown.chat or [], sent.question
+
+
 @pytest.mark.parametrize(("question", "expect"), CASES)
-def test_bad_question_chat(fake_qa, question, expect):
-    history, left = app_events.respond(question, [], 3, qa=fake_qa)
+def test_bad_question_chat(fake_catalog, question, expect):
+    history, left = chat(question, 3, fake_catalog)
     reply = history[-1]["content"]
     dumped = json.dumps(history, ensure_ascii=False)
     dumped.encode("utf-8")  # the page can be sent
@@ -303,19 +319,19 @@ def test_bad_question_chat(fake_qa, question, expect):
 
 
 @pytest.mark.parametrize(("k", "expect"), K_CASES)
-def test_bad_k_chat(fake_qa, k, expect):
-    history, _ = app_events.respond("cookies", [], k, qa=fake_qa)
+def test_bad_k_chat(fake_catalog, k, expect):
+    history, _ = chat("cookies", k, fake_catalog)
     assert ('class="pqa-answer' if expect == ANSWERED else expect) in history[-1]["content"]
 
 
-def test_chat_handler_failure_is_a_notice_and_logged(fake_qa, caplog, monkeypatch):
-    def broken(question: str, k: int) -> Answer:
+def test_chat_handler_failure_is_a_notice_and_logged(fake_catalog, caplog, monkeypatch):
+    def broken(question: str, k: int, searched: str = "", earlier: str = "") -> Answer:
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(fake_qa, "_answer", broken)
+    monkeypatch.setattr(fake_catalog.get(), "_answer", broken)
     with caplog.at_level(logging.ERROR, logger="qa"):
-        history, left = app_events.respond("cookies", [], 3, qa=fake_qa)
-    assert app_events.INTERNAL_ERROR in history[-1]["content"] and left == "cookies"
+        history, left = chat("cookies", 3, fake_catalog)
+    assert app_events.INTERNAL_ERROR in history[-1]["content"] and left == ""
     assert "index exploded" not in json.dumps(history)  # details go to the log, not to the page
     events = [json.loads(r.getMessage())["event"] for r in caplog.records]
     assert events == ["ask_failed", "chat_failed"]
@@ -487,7 +503,7 @@ def test_rejected_and_failed_questions_are_logged_with_context(fake_qa, caplog, 
     with caplog.at_level(logging.INFO, logger="qa"):
         with pytest.raises(InvalidQuestion):
             fake_qa.ask("x" * 5000, 3)
-        monkeypatch.setattr(fake_qa, "_answer", lambda question, k: 1 / 0)
+        monkeypatch.setattr(fake_qa, "_answer", lambda question, k, *rest: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             fake_qa.ask("cookies", 3)
     rejected, failed = ask_events(caplog)

@@ -14,7 +14,7 @@ import ipaddress
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -62,49 +62,48 @@ JS = _static("page.js")
 SCROLL_TO_QUESTION = _static("scroll-to-question.js")
 
 
-def _ask_tab(k_default: int) -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, list[gr.Button]]:
-    """The chat (its trash icon clears it), question box, example questions and the k slider."""
+def _ask_tab(k_default: int) -> tuple[gr.Chatbot, gr.Textbox, gr.Dropdown, list[gr.Button]]:
+    """The chat (its trash icon clears it), example questions, the question box and how many clauses to show."""
     chatbot = gr.Chatbot(
         show_label=False,
-        height="58vh",
-        min_height=360,
         buttons=["copy", "copy_all"],
         autoscroll=False,  # SCROLL_TO_QUESTION shows the start of a new answer, not its end
         latex_delimiters=[],  # subtle: "$" in a policy must stay a dollar sign, not start TeX
         feedback_options=None,
         placeholder="Ask about the policy in your own words, or pick an example below.",
         elem_id="pqa-chat",
-    )
+    )  # its height is set by page.css, so that the question box shows on the first screen
     with gr.Row(elem_id="pqa-examples"):
         buttons = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=True, elem_id="pqa-ask-row"):
         question = gr.Textbox(
             show_label=False,
-            placeholder="Ask a question, e.g. Who can see my bank details?",
-            submit_btn=True,
+            label="Your question",
+            placeholder="Your question…",
+            submit_btn="Ask",
             elem_id="pqa-question",
             scale=4,
-            min_width=260,
+            min_width=240,
+            max_lines=6,
         )
-        k = gr.Slider(
-            *K_RANGE,
+        k = gr.Dropdown(
+            choices=[(f"{n} clause{'s' if n > 1 else ''}", n) for n in range(K_RANGE[0], K_RANGE[1] + 1)],
             value=min(k_default, K_RANGE[1]),
-            step=1,
-            label="Clauses to show",
-            buttons=[],
-            min_width=180,
+            show_label=False,
+            label="How many clauses to show",
+            filterable=False,
+            min_width=120,
             elem_id="pqa-k",
         )
     return chatbot, question, k, buttons
 
 
 def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
-    """The upload form: a policy file, an optional name, and the button that indexes it."""
+    """The upload form: a policy file, an optional name, the button that indexes it, and the tab's one note."""
     gr.Markdown(
         "Add the privacy policy of any service: an HTML page saved from the browser, a PDF with text in it "
         f"(not a scan), Markdown or plain text, up to {MAX_POLICY_BYTES // 1_000_000} MB. Its sections and "
-        "numbering become the citations. "
-        "The file stays on this machine."
+        "numbering become the citations. The file stays on this machine."
     )
     upload = gr.File(
         label=f"Policy file ({FILE_TYPES})",
@@ -121,48 +120,65 @@ def _add_tab() -> tuple[gr.File, gr.Textbox, gr.Button, gr.HTML]:
         elem_id="pqa-name",
     )
     button = gr.Button("Add and index", variant="primary", elem_id="pqa-add")
-    status = gr.HTML(elem_id="pqa-add-status")
+    status = gr.HTML(elem_id="pqa-add-status")  # what adding or removing did, and the progress of an add
     return upload, name, button, status
 
 
-def _remove_form() -> tuple[gr.Dropdown, gr.Button]:
-    """Remove an added policy: which one and the button (what happened shows in the tab's status)."""
+@dataclass(frozen=True)
+class RemoveForm:
+    """Remove an added policy: which one, the button, and the "remove it?" question's two answers."""
+
+    which: gr.Dropdown
+    remove: gr.Button
+    confirm: gr.Row
+    yes: gr.Button
+    keep: gr.Button
+
+
+def _remove_form() -> RemoveForm:
     gr.Markdown("Remove a policy added here. The shipped policy stays.")
     which = gr.Dropdown(choices=[], value=None, label="Added policy", filterable=False, elem_id="pqa-remove-choose")
-    button = gr.Button("Remove", variant="stop", elem_id="pqa-remove")
-    return which, button
+    remove = gr.Button("Remove…", variant="stop", elem_id="pqa-remove")
+    with gr.Row(visible=False, elem_id="pqa-remove-confirm") as confirm:
+        yes = gr.Button("Yes, remove it", variant="stop", elem_id="pqa-remove-yes")
+        keep = gr.Button("Keep it", variant="secondary", elem_id="pqa-remove-keep")
+    return RemoveForm(which, remove, confirm, yes, keep)
 
 
 @dataclass(frozen=True)
 class Page:
     """The components a `View` names, so that handlers return named outputs, not tuples matched by position."""
 
-    chosen: gr.State
     chooser: gr.Dropdown
     header: gr.HTML
     policy_view: gr.HTML
     chat: gr.Chatbot
+    question: gr.Textbox
     tabs: gr.Tabs
+    address: gr.HTML
     status: gr.HTML | None = None
     removable: gr.Dropdown | None = None
+    confirm: gr.Row | None = None
 
     def outputs(self) -> list[Any]:
-        return [c for c in (self.chosen, self.chooser, self.header, self.policy_view, self.chat, self.tabs,
-                            self.status, self.removable) if c is not None]  # fmt: skip
+        return [c for c in (self.chooser, self.header, self.policy_view, self.chat, self.question, self.tabs,
+                            self.address, self.status, self.removable, self.confirm) if c is not None]  # fmt: skip
 
     def updates(self, view: app_events.View) -> dict[Any, Any]:
         """`view` as Gradio updates of these components; what it leaves None is skipped."""
         pairs = (("choices", view.choices), ("value", view.choice))
         chooser: dict[str, Any] = {key: value for key, value in pairs if value is not None}
         values: dict[Any, Any] = {
-            self.chosen: view.chosen,
             self.chooser: gr.update(**chooser) if chooser else None,
             self.header: view.header,
             self.policy_view: view.policy_view,
             self.chat: view.chat,
+            self.question: view.question,
             self.tabs: gr.Tabs(selected=view.tab) if view.tab else None,
+            self.address: view.address,
             self.status: view.status,
             self.removable: gr.update(choices=view.removable, value=None) if view.removable is not None else None,
+            self.confirm: gr.update(visible=view.confirming) if view.confirming is not None else None,
         }
         return {c: gr.skip() if v is None else v for c, v in values.items() if c is not None}
 
@@ -174,15 +190,56 @@ class Page:
 
         return handle
 
+    def streamer(self, action: Callable[..., Iterator[app_events.View]]) -> Callable[..., Iterator[dict[Any, Any]]]:
+        """`action`, each `View` it yields turned into updates of this page."""
 
-def _wire_library(demo: gr.Blocks, catalog: Catalog, page: Page, add_form: tuple[gr.File, gr.Textbox, gr.Button],
-                  remove: gr.Button) -> None:  # fmt: skip
-    """The Add a policy tab's events: add (with progress), remove, and the list of removable policies."""
+        def stream(*args: Any) -> Iterator[dict[Any, Any]]:
+            for view in action(*args):
+                yield self.updates(view)
+
+        return stream
+
+
+# Event options. Handlers that only show what the tab's `Session` holds run at once, in a queue of their
+# own; every call into the shared model goes through one queue, a question at a time. Each event shows its
+# own progress (the chat's "Searching the policy…", the add form's note), never Gradio's over every output.
+AT_ONCE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "page", "concurrency_limit": None,
+                           "show_progress": "hidden", "trigger_mode": "multiple"}  # fmt: skip
+MODEL: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "qa", "show_progress": "hidden",
+                         "trigger_mode": "multiple"}  # fmt: skip
+
+
+def _wire_chat(demo: gr.Blocks, catalog: Catalog, page: Page, session: gr.State, k: gr.Dropdown,
+               buttons: list[gr.Button]) -> None:  # fmt: skip
+    """Questions (the box, the examples, `?q=` in the address): shown at once, then answered in order."""
+    outputs = page.outputs()
+    answer = page.streamer(partial(app_events.answer_waiting, catalog=catalog))
+    send = page.handler(partial(app_events.send, catalog=catalog))
+    sent = [page.question.submit(send, [page.question, k, session], outputs, **AT_ONCE)]
+    for button, text in zip(buttons, EXAMPLES, strict=True):
+        example = page.handler(partial(app_events.send_example, text, catalog=catalog))
+        sent.append(button.click(example, [k, session], outputs, **AT_ONCE))
+
+    def open_page(session_: app_events.Session, k_: int, request: gr.Request) -> dict[Any, Any]:
+        return page.updates(app_events.open_page(session_, k_, dict(request.query_params), catalog=catalog))
+
+    sent.append(demo.load(open_page, [session, k], outputs, **AT_ONCE))
+    for event in sent:
+        shown = event.then(None, js=SCROLL_TO_QUESTION)
+        shown.then(answer, session, outputs, **MODEL).then(None, js=SCROLL_TO_QUESTION)
+    page.chat.clear(page.handler(app_events.clear_chat), session, outputs, **AT_ONCE)
+
+
+def _wire_library(demo: gr.Blocks, catalog: Catalog, page: Page, session: gr.State,
+                  add_form: tuple[gr.File, gr.Textbox, gr.Button], form: RemoveForm) -> None:  # fmt: skip
+    """The Add a policy tab's events: add (with progress), remove (once confirmed), and the list of removable
+    policies."""
     upload, name, add = add_form
-    assert page.removable is not None  # the tab exists only with uploads on
+    assert page.removable is not None and page.status is not None  # the tab exists only with uploads on
 
-    def add_file(file: str | None, name: str, current: str, progress: gr.Progress = gr.Progress()):  # noqa: ANN202, B008
-        return page.updates(app_events.add_policy(file, name, current, catalog=catalog, progress=progress))
+    def add_file(file: str | None, name: str, session_: app_events.Session,
+                 progress: gr.Progress = gr.Progress()) -> dict[Any, Any]:  # noqa: B008  # fmt: skip
+        return page.updates(app_events.add_policy(file, name, session_, catalog=catalog, progress=progress))
 
     def removable() -> Any:
         return gr.update(choices=app_events.removable_choices(catalog))
@@ -191,11 +248,14 @@ def _wire_library(demo: gr.Blocks, catalog: Catalog, page: Page, add_form: tuple
     # and a removal waits for an indexing run to end instead of holding up the questions behind it.
     library: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "add"}
     outputs = page.outputs()
-    added = add.click(add_file, [upload, name, page.chosen], outputs, **library)
-    added.then(removable, None, page.removable, **library)
-    demo.load(removable, None, page.removable, **library)
-    remove_added = page.handler(partial(app_events.remove_policy, catalog=catalog))
-    remove.click(remove_added, [page.removable, page.chosen], outputs, **library)
+    added = add.click(add_file, [upload, name, session], outputs, show_progress_on=[page.status], **library)
+    added.then(removable, None, page.removable, show_progress="hidden", **library)
+    demo.load(removable, None, page.removable, show_progress="hidden", **library)
+    ask = page.handler(partial(app_events.ask_removal, catalog=catalog))
+    form.remove.click(ask, form.which, outputs, show_progress="hidden", **library)
+    form.keep.click(page.handler(app_events.cancel_removal), None, outputs, show_progress="hidden", **library)
+    remove = page.handler(partial(app_events.remove_policy, catalog=catalog))
+    form.yes.click(remove, [form.which, session], outputs, show_progress="hidden", **library)
 
 
 def build_app(catalog: Catalog) -> gr.Blocks:
@@ -203,45 +263,43 @@ def build_app(catalog: Catalog) -> gr.Blocks:
     default = catalog.load()
     # Gradio's copies of uploads and its other temporary files are purged hourly once an hour old.
     with gr.Blocks(title="PolicyQA", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
-        current = gr.State(catalog.default)  # this session's chosen policy
-        header = gr.HTML(render_policy.header_html(default.policy), elem_id="pqa-header")
-        chooser = gr.Dropdown(
-            choices=app_events.policy_choices(catalog),
-            value=catalog.default,
-            label="Policy",
-            info="the shipped policy and any added on the “Add a policy” tab",
-            filterable=False,
-            elem_id="pqa-choose",
-        )
-        status = which = None
+        # This browser tab's policy and conversations; gr.State gives each tab a deep copy. subtle: not a
+        # callable, which Gradio would call in a load event of its own, after `events.open_page` used it.
+        session = gr.State(app_events.Session(catalog.default))
+        with gr.Row(elem_id="pqa-top", equal_height=False):
+            header = gr.HTML(render_policy.header_html(default.policy), elem_id="pqa-header")
+            chooser = gr.Dropdown(
+                choices=app_events.policy_choices(catalog),
+                value=catalog.default,
+                label="Policy",
+                filterable=False,
+                elem_id="pqa-choose",
+            )
+        address = gr.HTML("", elem_id="pqa-address")  # read by page.js into the address bar; never shown
+        status = form = None
         with gr.Tabs(elem_id="pqa-tabs") as tabs:
             with gr.Tab("Ask", id="ask"):
                 chatbot, question, k, buttons = _ask_tab(default.settings.k)
             with gr.Tab("Policy", id="policy", render_children=True):
-                policy_view = gr.HTML(render_policy.policy_html(default.policy), elem_id="pqa-policy")
+                policy_view = gr.HTML(
+                    render_policy.policy_html(default.policy, name=catalog.default), elem_id="pqa-policy"
+                )
             if catalog.settings.allow_uploads:
                 with gr.Tab("Add a policy", id="add"):
                     upload, name, add, status = _add_tab()
-                    which, remove = _remove_form()
-        page = Page(current, chooser, header, policy_view, chatbot, tabs, status, which)
-
-        # One queue for every call into the shared model: a question at a time.
-        private: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "qa"}
-        answer = partial(app_events.respond_from, catalog=catalog)
-        events = [question.submit(answer, [question, chatbot, k, current], [chatbot, question], **private)]
-        for button, text in zip(buttons, EXAMPLES, strict=True):
-            example = partial(app_events.ask_example, text, catalog=catalog)
-            events.append(button.click(example, [chatbot, k, current], chatbot, **private))
-        for event in events:
-            event.then(None, js=SCROLL_TO_QUESTION)
-        # Each page load lists the policies anew: ones added since the app started are included.
-        demo.load(lambda: gr.update(choices=app_events.policy_choices(catalog)), None, chooser, **private)
+                    form = _remove_form()
+        page = Page(chooser, header, policy_view, chatbot, question, tabs, address, status,
+                    form.which if form else None, form.confirm if form else None)  # fmt: skip
+        _wire_chat(demo, catalog, page, session, k, buttons)
         # Choosing waits for the policy to load, in a queue of its own: questions are answered meanwhile.
-        choosing: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "choose", "concurrency_limit": None}
-        chooser.input(page.handler(partial(app_events.choose, catalog=catalog)), [chooser, current], page.outputs(),
-                      **choosing)  # fmt: skip
-        if catalog.settings.allow_uploads:
-            _wire_library(demo, catalog, page, (upload, name, add), remove)
+        # Only a choice made in the list counts (not opening and closing it), and only one that differs
+        # from the tab's policy (`events.choose`).
+        choosing: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "choose", "concurrency_limit": None,
+                                    "show_progress_on": [header], "show_progress": "minimal"}  # fmt: skip
+        chooser.select(page.handler(partial(app_events.choose, catalog=catalog)), [chooser, session], page.outputs(),
+                       **choosing)  # fmt: skip
+        if form is not None:
+            _wire_library(demo, catalog, page, session, (upload, name, add), form)
 
         def ask(question: str, k: int = default.settings.k, policy: str | None = None) -> dict[str, Any]:
             """Cited clauses for `question` about `policy` (a name from `policyqa list`; None: the shipped
@@ -255,7 +313,19 @@ def build_app(catalog: Catalog) -> gr.Blocks:
 def launch_options(*, uploads: bool = True, k: int = Settings.k) -> dict[str, Any]:
     """Look and privacy settings for `Blocks.launch`: system fonts, our CSS/JS, no telemetry or tunnels;
     `/ask` called with fewer values takes k and the policy from their defaults."""
-    theme = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    theme = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS).set(
+        # Labels at 4.5:1 or more on their badges, in light and dark (the theme's own are about 3.6:1).
+        block_title_text_color="*primary_800",
+        block_label_text_color="*primary_800",
+        block_label_text_color_dark="white",
+        block_title_text_color_dark="white",
+        button_primary_background_fill="*primary_600",
+        button_primary_background_fill_hover="*primary_700",
+        button_primary_background_fill_dark="*primary_600",
+        button_primary_background_fill_hover_dark="*primary_700",
+        button_secondary_background_fill_hover_dark="*primary_700",
+        button_cancel_background_fill_hover_dark="*primary_700",
+    )
     return {
         "theme": theme,
         "css": render.STYLESHEET + PAGE_CSS,
@@ -266,7 +336,7 @@ def launch_options(*, uploads: bool = True, k: int = Settings.k) -> dict[str, An
         "pwa": False,
         "mcp_server": False,
         "run_history": False,
-        "footer_links": ["api"],
+        "footer_links": [],  # no "Use via API" for people; /ask is documented in the README
         "max_file_size": app_events.MAX_UPLOAD_BYTES if uploads else app_events.NO_UPLOAD_BYTES,
         "app_kwargs": {
             "middleware": [
