@@ -149,9 +149,9 @@ def test_a_metadata_title_must_read_like_one():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"%PDF-1.4\n%broken", "is not a readable PDF"),
-        (_raw_pdf(FILES, stream=b"/Filter /Foo"), "is not a readable PDF"),  # pypdf: NotImplementedError
-        (_raw_pdf(b"BT " + b"[" * 5000 + b" ET"), "is not a readable PDF"),  # pypdf: RecursionError
+        (b"%PDF-1.4\n%broken", "is not a PDF that can be read"),
+        (_raw_pdf(FILES, stream=b"/Filter /Foo"), "is not a PDF that can be read"),  # pypdf: NotImplementedError
+        (_raw_pdf(b"BT " + b"[" * 5000 + b" ET"), "is not a PDF that can be read"),  # pypdf: RecursionError
         (_pdf(text=False), "has no text to read"),
         (_pdf(text=True, password="secret"), "is password-protected"),
     ],

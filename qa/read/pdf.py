@@ -148,8 +148,8 @@ def pdf_lines(data: bytes, name: str = "the PDF") -> tuple[list[Line], str | Non
         problem = f"{name} is encrypted in a way this reader cannot open ({error})"
         raise PolicyError(f"{problem}; save a copy without encryption and try again") from None
     except Exception as error:  # noqa: BLE001 - a damaged file makes pypdf raise almost anything
-        problem = f"{type(error).__name__}: {str(error)[:200]}"
-        raise PolicyError(f"{name} is not a readable PDF ({problem}); try saving it again") from None
+        # The library's own words (its exception) are for developers: they stay on the chained error.
+        raise PolicyError(f"{name} is not a PDF that can be read; save or print it as a PDF again") from error
     return lines, metadata_title(title)
 
 

@@ -11,7 +11,8 @@ import re
 from qa.coverage.words import is_topic_word
 
 # Words that point back to what an earlier question was about.
-BACK_REFERENCES = frozenset("that this it its they them their those these there such".split())  # noqa: SIM905
+# Not "such" ("such as fingerprints") nor "there" ("Is there a way to ...?"): they rarely point back.
+BACK_REFERENCES = frozenset("that this it its they them their those these".split())  # noqa: SIM905
 # Openings that continue an earlier question.
 CONTINUATIONS = ("and ", "what about ", "how about ", "what if ", "also ", "same for ")
 # A question naming more topic words than this stands on its own.
@@ -34,6 +35,8 @@ def reads_as_follow_up(question: str) -> bool:
 
     >>> reads_as_follow_up("Can I opt out of that?"), reads_as_follow_up("Can I opt out of marketing emails?")
     (True, False)
+    >>> reads_as_follow_up("Do you collect biometric data such as fingerprints?")
+    False
     """
     text = question.strip().lower()
     words = set(_WORD.findall(text))
