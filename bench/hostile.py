@@ -72,7 +72,8 @@ def upload_in_browser(url: str, path: Path) -> str:
         page.get_by_role("tab", name="Add a policy").click()
         page.locator("#pqa-upload input[type=file]").set_input_files(str(path))
         page.locator("#pqa-add").click()
-        status = page.locator("#pqa-add-status .pqa-info, #pqa-add-status .pqa-notice")
+        # Added: the page goes back to the Ask tab with a note in the new chat; refused: a notice stays here.
+        status = page.locator("#pqa-chat .pqa-info, #pqa-add-status .pqa-notice").locator("visible=true")
         status.first.wait_for(timeout=ACTION_TIMEOUT_S * 1000)
         text = status.first.inner_text()
         browser.close()

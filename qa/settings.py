@@ -83,7 +83,8 @@ class Settings:
     use_reader: bool = True
     reader_path: Path = PACKAGE / "data" / "reader"
     # Threads of the reader's one batch of clauses a question (0: the library's default, every core).
-    reader_threads: int = 2
+    # One: under concurrent questions it answers sooner than two (bench/retrieval_latency.py).
+    reader_threads: int = 1
     # A follow-up question ("Can I opt out of that?") is searched with the earlier question's topic
     # (qa/search/followup.py); off: every question is searched on its own.
     follow_ups: bool = True

@@ -40,11 +40,25 @@ def _model_config(path: Path) -> tuple[str, int, bool]:
     return _POOLING[chosen[0]], int(bert.get("max_seq_length", 256)), bool(bert.get("do_lower_case", False))
 
 
+def cpu_session(onnx_file: Path, threads: int, *, what: str, remedy: str) -> Any:
+    """An onnxruntime session of `onnx_file` on the CPU with `threads` threads (0: every core), quiet;
+    ModelUnavailable naming `what` and `remedy` when it cannot be loaded."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = max(threads, 0)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # noqa: BLE001 - onnxruntime raises its own unrelated classes
+        raise ModelUnavailable(f"cannot load {what} ({str(error)[:120]}); {remedy}") from None
+
+
 class OnnxEmbedder:
     """The model's transformer run by onnxruntime; tokenizer, pooling and normalisation done here."""
 
     def __init__(self, onnx_file: Path, model_dir: Path, *, name: str, fingerprint: str, threads: int = 1) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
         self.name, self.fingerprint, self.path = name, fingerprint, model_dir
@@ -55,14 +69,7 @@ class OnnxEmbedder:
         # longest text and truncates at max_seq_length.
         self._tokenizer.enable_truncation(max_length=max_tokens)
         self._tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = max(threads, 0)
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own unrelated classes
-            raise ModelUnavailable(f"cannot load {onnx_file} ({str(error)[:120]}); run: policyqa index") from None
+        self._session = cpu_session(onnx_file, threads, what=str(onnx_file), remedy="run: policyqa index")
         self._inputs = [i.name for i in self._session.get_inputs()]
         self.dimension = int(self._session.get_outputs()[0].shape[-1])
 

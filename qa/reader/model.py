@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from qa.embedding.model_files import resolve_model_path
+from qa.embedding.onnx_model import cpu_session
 from qa.errors import ModelUnavailable
 from qa.settings import DEFAULT_MODEL
 
@@ -63,8 +64,6 @@ class OnnxReader:
     """(question, passage) pairs -> logits with onnxruntime on `threads` intra-op threads (0: its default)."""
 
     def __init__(self, onnx_file: Path, tokenizer_json: Path, *, max_tokens: int, threads: int = 1) -> None:
-        import onnxruntime
-
         self.max_tokens = max_tokens
         try:
             self._tokenizer = pair_tokenizer(tokenizer_json, max_tokens)
@@ -72,14 +71,7 @@ class OnnxReader:
             raise ModelUnavailable(
                 f"cannot read the tokenizer {tokenizer_json} ({str(error)[:120]}); {_REMEDY}"
             ) from None
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = max(threads, 0)
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own unrelated classes
-            raise ModelUnavailable(f"cannot load the reader {onnx_file} ({str(error)[:120]}); {_REMEDY}") from None
+        self._session = cpu_session(onnx_file, threads, what=f"the reader {onnx_file}", remedy=_REMEDY)
         self._inputs = [i.name for i in self._session.get_inputs()]
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
