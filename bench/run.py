@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Who can see my bank details?"
 BACKENDS = ("onnx", "torch")
 APP_START_TIMEOUT_S = 300
-TARGETS = {"ratio": 1.3, "cold_ask_s": 1.5, "scale_ms": 5.0, "scale_recall": 0.95, "scale_mb": 1000.0}
+# The ratio is the whole answer, the reader included, over the bare query embedding: the reader's budget.
+TARGETS = {"ratio": 4.0, "cold_ask_s": 1.5, "scale_ms": 5.0, "scale_recall": 0.95, "scale_mb": 1000.0}
 
 
 def run_process(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
