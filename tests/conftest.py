@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +21,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from qa.embedding.base import normalize
 from qa.library.names import locate
 from qa.read.documents import load_policy
-from qa.settings import DEFAULT_MODEL, SHIPPED_INDEX, SHIPPED_POLICY, Settings
+from qa.settings import DEFAULT_MODEL, ROOT, SHIPPED_INDEX, SHIPPED_POLICY, Settings
 from qa.store.build import PolicyFiles
 from qa.types import Embedded, Policy
 from qa.web.process import free_port
@@ -30,6 +33,27 @@ hypothesis_settings.register_profile("policyqa", database=None)
 hypothesis_settings.load_profile("policyqa")
 DATA = Path(__file__).parent / "data"
 __all__ = ["SHIPPED_INDEX"]
+
+
+def killed_at(step: str, script: str, args: list[str], env: dict[str, str]) -> list[str]:
+    """Run the Python `script` with `args` in the checkout, SIGKILL it as soon as it prints `step` on a
+    line of its own, and return the lines it printed; fails unless it reached `step`."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    seen: list[str] = []
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            seen.append(line.strip())
+            if seen[-1] == step:
+                child.send_signal(signal.SIGKILL)
+                break
+    finally:
+        child.kill()
+        child.wait(timeout=60)
+    assert seen and seen[-1] == step, seen
+    return seen
 
 
 def files_of(settings: Settings) -> PolicyFiles:

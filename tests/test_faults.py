@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -28,12 +27,12 @@ import pytest
 
 from qa.answer import PolicyQA
 from qa.errors import IndexCorrupt, IndexUnwritable
-from qa.settings import ROOT, Settings
+from qa.settings import Settings
 from qa.store.atomic import leftovers, recover_folder
 from qa.store.build import build_index, open_index
 from qa.store.manifest import expected_manifest, sha256_file, sha256_hex
 from qa.store.records import FILES, load_store
-from tests.conftest import SHIPPED_INDEX, KeywordEmbedder, files_of, store_dir
+from tests.conftest import SHIPPED_INDEX, KeywordEmbedder, files_of, killed_at, store_dir
 
 QUESTIONS = ("bank account", "cookies", "password security", "share disclose", "email address")
 
@@ -282,22 +281,7 @@ def build_killed_at(step: str, settings: Settings, kind: str = "fake") -> list[s
         "POLICYQA_INDEX_DIR": str(settings.indexes),
         "POLICYQA_POLICY_PATH": str(settings.policy_path),
     }
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, step, kind], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-    )
-    seen: list[str] = []
-    try:
-        assert child.stdout is not None
-        for line in child.stdout:
-            seen.append(line.strip())
-            if seen[-1] == step:
-                child.send_signal(signal.SIGKILL)
-                break
-    finally:
-        child.kill()
-        child.wait(timeout=60)
-    assert seen[-1] == step, seen
-    return seen
+    return killed_at(step, CHILD, [step, kind], env)
 
 
 def new_policy(settings: Settings, tmp_path: Path) -> Settings:

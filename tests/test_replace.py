@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,8 +20,8 @@ from qa.errors import IndexUnwritable, PolicyError
 from qa.library.files import add_policy, check_policy_file
 from qa.library.names import list_policies
 from qa.read.documents import load_policy
-from qa.settings import ROOT, Settings
-from tests.conftest import DATA, KeywordEmbedder
+from qa.settings import Settings
+from tests.conftest import DATA, KeywordEmbedder, killed_at
 
 ACME = DATA / "docs" / "acme.md"
 ZEPHYR = DATA / "docs" / "zephyr.md"
@@ -135,19 +132,7 @@ def test_a_replace_killed_at_any_step_leaves_one_whole_policy(library, step):
         "POLICYQA_INDEX_DIR": str(library.index_dir),
         "POLICYQA_POLICY_PATH": str(library.policy_path),
     }
-    child = subprocess.Popen([sys.executable, "-c", CHILD, step], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    seen: list[str] = []
-    try:
-        assert child.stdout is not None
-        for line in child.stdout:
-            seen.append(line.strip())
-            if seen[-1] == step:
-                child.send_signal(signal.SIGKILL)
-                break
-    finally:
-        child.kill()
-        child.wait(timeout=60)
-    assert seen[-1] == step, seen
+    killed_at(step, CHILD, [step], env)
     title = PolicyQA.load("acme", settings=library, embedder=KeywordEmbedder()).policy.title
     assert title == (load_policy(ZEPHYR).title if step == "renamed-file" else "Acme Cloud Privacy Policy")
     assert [info.name for info in list_policies(library)] == ["policy", "acme"]
