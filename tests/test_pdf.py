@@ -183,3 +183,37 @@ def test_a_damaged_pdf_gives_a_policy_or_one_clear_error(edits):
         parse_file_bytes(DOCS / "damaged.pdf", bytes(data))
     except PolicyError as error:
         assert "\n" not in str(error)
+
+
+def _drawn(*runs: tuple[float, float, str]) -> bytes:
+    """A content stream drawing each (x, y, text) as a text block of its own in 12-point Helvetica."""
+    return b" ".join(b"BT /F1 12 Tf %.3f %.3f Td (%s) Tj ET" % (x, y, text.encode()) for x, y, text in runs)
+
+
+def test_word_gaps_come_from_the_glyphs_widths():
+    """A letter-spaced heading is drawn glyph by glyph, a justified line word by word without space
+    characters: Helvetica's "D" is 0.722 type sizes wide, "If" 0.556 and a space 0.278."""
+    content = _drawn(
+        (72, 700, "D"), (72 + 0.722 * 12, 700, "ata Protection"),
+        (72, 680, "If"), (72 + (0.556 + 0.278) * 12, 680, "you"), (72 + (0.556 + 0.278 + 1.5 + 0.278) * 12, 680, "ask"),
+    )  # fmt: skip
+    lines, _ = pdf_lines(_raw_pdf(content))
+    assert [line.text for line in lines] == ["Data Protection", "If you ask"]
+
+
+def test_a_table_is_read_row_by_row():
+    """Cells drawn in columns, a cell wrapped over two lines: each row is one block, its cells in order."""
+    content = _drawn(
+        (72, 700, "Name"), (200, 700, "Purpose"), (400, 700, "Duration"),
+        (72, 686, "_ga"), (200, 686, "Counts the visits"), (400, 686, "2 years"),
+        (200, 672, "to each page"),
+        (72, 658, "_gid"), (200, 658, "Tells visitors apart"), (400, 658, "24 hours"),
+        (72, 600, "We keep no other cookies on your device, and you can remove these at any time."),
+    )  # fmt: skip
+    lines, _ = pdf_lines(_raw_pdf(content))
+    assert [block.text for block in blocks_of(lines)] == [
+        "Name; Purpose; Duration",
+        "_ga; Counts the visits to each page; 2 years",
+        "_gid; Tells visitors apart; 24 hours",
+        "We keep no other cookies on your device, and you can remove these at any time.",
+    ]

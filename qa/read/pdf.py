@@ -11,8 +11,10 @@ line's first word would still have fitted was broken by its writer (an address),
 Wrapped lines are joined, and a word hyphenated at a line end is joined again unless both
 halves are words and the whole is not ("infor-" "mation" and "geoloca-" "tion" join,
 "self-" "service" keeps its hyphen). Page numbers, then running headers and footers (the
-same first or last line on most pages, digits aside), are dropped. Text laid out in several
-columns or tables is not read well; a PDF of images only is refused as having no text.
+same first or last line on most pages, digits aside), are dropped. Words are told apart by the
+glyphs' widths of each font and by pypdf's own spaces (`_apart`); text drawn a type size apart starts
+another cell, and lines of cells in columns are a table, read row by row (`tables`). Text laid out in
+several columns is not read well; a PDF of images only is refused as having no text.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from itertools import pairwise
 from qa.errors import PolicyError
 from qa.read.blocks import (
     BULLET,
+    BULLET_MARK,
     CLOSING_MARKS,
     SENTENCE_END,
     Block,
@@ -37,7 +40,7 @@ from qa.read.blocks import (
     looks_like_heading,
     without_site_name,
 )
-from qa.read.html import strip_permalinks
+from qa.read.html import labelled_row, strip_permalinks
 from qa.vocabulary import english_words
 
 # A PDF's metadata title is no title when it is longer than this, or like `_NO_TITLE`.
@@ -57,9 +60,22 @@ LEADING = (0.9, 1.8)
 DEFAULT_LEADING = 1.2
 # Runs whose heights differ by at most this many type sizes are on one line.
 SAME_LINE = 0.3
-# A rough glyph width, in type sizes: a run starting beyond the previous run's length at this
-# width is a separate word.
+# A one-word run followed, without a space from pypdf, by a run that starts more than this many type
+# sizes after its last glyph is followed by another word: a space is 0.2 to 0.35 of the type size
+# wide (0.09 where a justified line is squeezed), kerning and letter-spacing a few hundredths.
+WORD_GAP = 0.08
+# A glyph's width in type sizes where its font's widths cannot be read: a rough average.
 GLYPH_WIDTH = 0.45
+# Text drawn this many type sizes or more after the previous run on a line is in another column
+# (a table's cell); a justified line's widest space is narrower.
+COLUMN_GAP = 1.0
+# A table's cells start within this many points of their column's start.
+COLUMN_SLACK = 4.0
+# A table is read from a line of at least this many cells, and has at least this many such lines.
+TABLE_CELLS = 3
+TABLE_LINES = 2
+# A table's lines are at most this many type sizes apart (a gap wider ends it).
+TABLE_LEADING = 2.5
 # Lines that all start this many type sizes right of the body's left edge are list items (a
 # browser draws a list's bullets as shapes, not as text).
 LIST_INDENT = 1.0
@@ -75,6 +91,8 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*
 _LIGATURES = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)}
 # A word broken at a line end is looked for in this many characters at the line's end.
 _MAX_WORD = 64
+# A bullet drawn on its own, apart from its item's text.
+BULLET_ONLY = re.compile(rf"^\s*{BULLET_MARK}\s*$")
 # Control characters: what pypdf gives for a glyph its font does not map to text (an emoji).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -91,6 +109,18 @@ class Line:
     bold: bool
     text: str
     font: str = ""
+    # The line's text in columns: each cell's start and end and its text, a cell where runs are drawn
+    # `COLUMN_GAP` or more apart (a table row has several); empty where not measured.
+    cells: tuple[Cell, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The text of one column of a line, where it starts and ends."""
+
+    x: float
+    end: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -101,6 +131,29 @@ class _Run:
     bold: bool
     text: str
     font: str
+    # How far the run's text reaches along its line, without its trailing spaces: from its font's
+    # widths (`exact`), or from `GLYPH_WIDTH` where the font's widths cannot be read.
+    width: float
+    exact: bool
+    # Whether pypdf saw a gap before this run (it gave a space), and where the text before it ended
+    # by pypdf's reckoning (the place of the space it gave on its own; None if it gave none).
+    spaced: bool = False
+    after: float | None = None
+    # Whether pypdf broke the line before this run (it starts a text block of its own: a table cell's).
+    broken: bool = False
+
+
+@dataclass
+class _Visit:
+    """What pypdf's text visitor gathers from one page: the runs, each font's glyph widths once read
+    (by the font object's id, with the object so that the id stays its), and where pypdf last gave a
+    space of its own on the current line (None if not since the last run), and whether it broke the
+    line since the last run."""
+
+    runs: list[_Run]
+    widths: dict[int, tuple[object, _Widths]]
+    space: float | None = None
+    broken: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,10 +190,11 @@ def pdf_lines(data: bytes, name: str = "the PDF") -> tuple[list[Line], str | Non
                 "save only the policy's pages as a PDF and try again"
             )
         lines: list[Line] = []
+        widths: dict[int, tuple[object, _Widths]] = {}
         for number, page in enumerate(reader.pages, 1):
-            runs: list[_Run] = []
-            page.extract_text(visitor_text=partial(_collect, runs))
-            lines.extend(_lines(number, runs))
+            visit = _Visit([], widths)
+            page.extract_text(visitor_text=partial(_collect, visit))
+            lines.extend(_lines(number, visit.runs))
         title = reader.metadata.title if reader.metadata is not None else None
     except PolicyError:
         raise
@@ -168,9 +222,65 @@ def metadata_title(title: object) -> str | None:
     return without_site_name(title, separators=(" | ", " – ", " — ", " - ")) or None
 
 
-def _collect(runs: list[_Run], text: str, cm: Sequence[float], tm: Sequence[float], font: object, size: float) -> None:
-    """pypdf's text visitor: one run of text with its matrices, font and size."""
-    if not text.strip():
+@dataclass(frozen=True)
+class _Widths:
+    """A font's glyph widths by the character each draws, and for any other character, in type sizes."""
+
+    by_character: dict[str, float]
+    default: float
+
+    def of(self, text: str) -> float:
+        """The width of `text` set in this font, in type sizes.
+
+        >>> _Widths({"i": 0.25, "W": 0.9}, 0.5).of("Wix")
+        1.65
+        """
+        return sum(self.by_character.get(character, self.default) for character in text)
+
+
+_ROUGH = _Widths({}, GLYPH_WIDTH)
+
+
+def font_widths(font: object) -> _Widths:
+    """The widths of the glyphs a PDF font draws, by the text each stands for (a font's widths are
+    kept by its own character codes: mapped through its ToUnicode map or encoding); `GLYPH_WIDTH`
+    for every character when pypdf cannot read them."""
+    try:
+        from pypdf.generic import DictionaryObject
+        from pypdf.generic._font import Font  # subtle: pypdf's font model has no public name yet
+
+        if not isinstance(font, DictionaryObject):
+            return _ROUGH
+        model = Font.from_font_resource(font)
+    except Exception:  # noqa: BLE001 - an older pypdf, or a font it cannot model: the rough width
+        return _ROUGH
+    encoding = model.encoding if isinstance(model.encoding, dict) else {}
+    by_character: dict[str, float] = {}
+    for code, width in model.character_widths.items():
+        if code == "default" or not width:
+            continue
+        character = model.character_map.get(code) or encoding.get(ord(code), code)
+        if isinstance(character, str) and character:
+            by_character.setdefault(character[:1], width / 1000)
+    if len(by_character) < 2:
+        return _ROUGH
+    return _Widths(by_character, model.character_widths.get("default", 1000 * GLYPH_WIDTH) / 1000 or GLYPH_WIDTH)
+
+
+def _collect(
+    visit: _Visit,
+    text: str,
+    cm: Sequence[float],
+    tm: Sequence[float],
+    font: object,
+    size: float,
+) -> None:
+    """pypdf's text visitor: one run of text with its matrices, font and size. A run of spaces is
+    where pypdf saw a word gap (it weighs the spacing operators this visitor does not see), placed
+    where the text before it ends; a line break ("\n") carries no place: the next run is marked as
+    broken from the text before it."""
+    if not text.strip() and set(text) != {" "}:
+        visit.space, visit.broken = None, visit.broken or "\n" in text
         return
     # The run's origin on the page, and the length of its vertical axis (its type size's scale):
     # the text matrix times the current transformation matrix.
@@ -179,8 +289,19 @@ def _collect(runs: list[_Run], text: str, cm: Sequence[float], tm: Sequence[floa
     scale = math.hypot(tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]) or 1.0
     base = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
     bold = bool(re.search(r"bold|black|heavy|semibold|demi", base, re.I))
+    if id(font) not in visit.widths:
+        visit.widths[id(font)] = (font, font_widths(font))
+    glyphs = visit.widths[id(font)][1]
+    width = glyphs.of(text.rstrip()) * abs(size) * scale
     text = _CONTROL.sub("", text.replace("\n", " ")).translate(_LIGATURES)
-    runs.append(_Run(x, y, round(abs(size) * scale, 1), bold, text, base))
+    exact = glyphs is not _ROUGH
+    if not text.strip():
+        visit.space = x
+    spaced = visit.space is not None or text.startswith(" ")
+    run = _Run(x, y, round(abs(size) * scale, 1), bold, text, base, width, exact, spaced, visit.space, visit.broken)
+    visit.runs.append(run)
+    if text.strip():
+        visit.space, visit.broken = None, False
 
 
 def _lines(page: int, runs: list[_Run]) -> list[Line]:
@@ -194,17 +315,78 @@ def _lines(page: int, runs: list[_Run]) -> list[Line]:
     lines = []
     for row in rows:
         row.sort(key=lambda r: r.x)
-        text = row[0].text
-        for before, run in pairwise(row):
-            # Runs drawn apart (by their start and a rough width) are separate words.
-            apart = run.x > before.x + GLYPH_WIDTH * before.size * len(before.text.rstrip())
-            text += " " + run.text if apart and not (text.endswith(" ") or run.text.startswith(" ")) else run.text
-        text = clean_line(text)
+        while row and not row[-1].text.strip():
+            row.pop()
+        while row and not row[0].text.strip():
+            row.pop(0)
+        if not row:
+            continue
+        text = clean_line(_joined(row))
         letters = [r for r in row if any(c.isalpha() for c in r.text)]
         bold = bool(letters) and all(r.bold for r in letters)
         font = max(row, key=lambda r: len(r.text)).font
-        lines.append(Line(page, row[0].x, row[0].y, max(r.size for r in row), bold, text, font))
+        cells = _cells(row)
+        size = max(r.size for r in row if r.text.strip())  # a space pypdf marked may carry another size
+        lines.append(Line(page, row[0].x, row[0].y, size, bold, text, font, cells))
     return lines
+
+
+def _cells(row: list[_Run]) -> tuple[Cell, ...]:
+    """A line's runs (left to right) in columns: a run `COLUMN_GAP` or more after the previous run's
+    last glyph starts a cell (`_column_apart`). A bullet drawn apart from its text belongs to no cell."""
+    cells: list[list[_Run]] = []
+    for run in row:
+        if not run.text.strip():
+            continue
+        if BULLET_ONLY.match(run.text):
+            cells.append([])
+            continue
+        before = cells[-1][-1] if cells and cells[-1] else None
+        if before is None or _column_apart(before, run):
+            if cells and not cells[-1]:
+                cells[-1].append(run)
+            else:
+                cells.append([run])
+        else:
+            cells[-1].append(run)
+    found = [group for group in cells if group]
+    return tuple(Cell(group[0].x, group[-1].x + group[-1].width, clean_line(_joined(group))) for group in found)
+
+
+def _column_apart(before: _Run, run: _Run) -> bool:
+    """Whether `run` starts another column than `before`'s: `COLUMN_GAP` or more after the end of
+    `before`'s text. That end is where pypdf placed its space after it, or else its font's widths'
+    reckoning, trusted for one word or where pypdf saw a gap or broke the line (word spacing
+    stretches a justified line's words beyond their glyphs' widths, and pypdf then sees no gap)."""
+    if run.after is not None:
+        end = run.after
+    elif before.exact and (run.spaced or run.broken or " " not in before.text.strip()):
+        end = before.x + before.width
+    else:
+        return False
+    return run.x - end >= COLUMN_GAP * before.size
+
+
+def _joined(runs: list[_Run]) -> str:
+    """Runs of one line (left to right) as text, a space where they are words apart."""
+    text = runs[0].text
+    for before, run in pairwise(runs):
+        text += (
+            " " + run.text if _apart(before, run) and not (text.endswith(" ") or run.text.startswith(" ")) else run.text
+        )
+    return text
+
+
+def _apart(before: _Run, run: _Run) -> bool:
+    """Whether `run` is another word than `before`'s last, on one line. pypdf's own spaces (runs of
+    spaces) say so where it saw a gap; besides, a one-word run measured by its font's widths is
+    followed by a word when the next starts `WORD_GAP` after its last glyph. A longer run may have
+    been stretched by word spacing the visitor does not see, so its width is not trusted; without the
+    font's widths, a run starting beyond `GLYPH_WIDTH` per character is another word."""
+    gap = run.x - before.x - before.width
+    if not before.exact:
+        return gap > 0
+    return " " not in before.text.strip() and gap > WORD_GAP * before.size
 
 
 def drop_running_lines(lines: list[Line]) -> list[Line]:
@@ -265,40 +447,149 @@ def body_size(lines: Sequence[Line]) -> float:
 
 
 def blocks_of(lines: Sequence[Line]) -> list[Block]:
-    """Lines -> headings, bold blocks, paragraphs and list items (see the module docstring)."""
+    """Lines -> headings, bold blocks, paragraphs and list items (see the module docstring); a
+    table's rows (`tables`) as one block each."""
     body = body_size(lines)
     larger = sorted({line.size for line in lines if line.size >= body * HEADING_RATIO}, reverse=True)
     levels = {size: min(6, rank) for rank, size in enumerate(larger, 1)}
     spacing = line_spacing(lines, body)
     # Without larger or bold type, a short line without a final stop is a heading, as in plain text.
     plain = not levels and not any(line.bold for line in lines)
-    groups: list[list[Line]] = []
-    for line in lines:
-        previous = groups[-1][-1] if groups else None
-        if previous is None or _starts_block(previous, line, levels, spacing, body):
-            groups.append([line])
-        else:
-            groups[-1].append(line)
     full = full_lines(lines)
     left = Counter(round(line.x) for line in lines if line.size == body).most_common(1)[0][0]
-    blocks = []
-    for group in groups:
-        text = join_lines([line.text for line in group])
-        first = group[0]
-        if (first.size in levels and reads_as_heading(text)) or (
-            plain and len(group) == 1 and looks_like_heading(text)
-        ):
-            blocks.append(Block((strip_permalinks(text),), level=levels.get(first.size, 2)))
-        elif BULLET.match(text):
-            blocks.append(Block((BULLET.sub("", text),), item=True))
-        else:
-            broken = hard_lines([line.text for line in group], full[first.font, first.size])
-            parts = tuple(join_lines(part) for part in broken)
-            if all(line.x > left + LIST_INDENT * body for line in group):  # an indented list
-                blocks.extend(Block((part,), item=True) for part in parts)
+
+    def text_blocks(stretch: Sequence[Line]) -> list[Block]:
+        groups: list[list[Line]] = []
+        for line in stretch:
+            previous = groups[-1][-1] if groups else None
+            if previous is None or _starts_block(previous, line, levels, spacing, body):
+                groups.append([line])
             else:
-                blocks.append(Block(parts, bold=first.bold, item=bool(_LIST_NUMBER.match(text))))
-    return blocks
+                groups[-1].append(line)
+        blocks = []
+        for group in groups:
+            text = join_lines([line.text for line in group])
+            first = group[0]
+            if (first.size in levels and reads_as_heading(text)) or (
+                plain and len(group) == 1 and looks_like_heading(text)
+            ):
+                blocks.append(Block((strip_permalinks(text),), level=levels.get(first.size, 2)))
+            elif BULLET.match(text):
+                blocks.append(Block((BULLET.sub("", text),), item=True))
+            else:
+                broken = hard_lines([line.text for line in group], full[first.font, first.size])
+                parts = tuple(join_lines(part) for part in broken)
+                if all(line.x > left + LIST_INDENT * body for line in group):  # an indented list
+                    blocks.extend(Block((part,), item=True) for part in parts)
+                else:
+                    blocks.append(Block(parts, bold=first.bold, item=bool(_LIST_NUMBER.match(text))))
+        return blocks
+
+    blocks: list[Block] = []
+    done = 0
+    for start, end, rows in tables(lines):
+        blocks += text_blocks(lines[done:start])
+        blocks += [Block((row,)) for row in rows]
+        done = end
+    return blocks + text_blocks(lines[done:])
+
+
+def tables(lines: Sequence[Line]) -> list[tuple[int, int, list[str]]]:
+    """The tables among the lines: where each starts and ends (as indexes of `lines`) and its rows,
+    each as one text labelled by the header row (`table_rows`). A table starts at a line of
+    `TABLE_CELLS` or more cells and goes on while its lines stay close (`TABLE_LEADING`), over page
+    breaks, each cell starting at a column's start, a lone cell not reaching into the next column; it
+    is a table if `TABLE_LINES` of its lines have that many cells."""
+    found = []
+    i = 0
+    while i < len(lines):
+        if len(lines[i].cells) < TABLE_CELLS:
+            i += 1
+            continue
+        columns = [cell.x for cell in lines[i].cells]
+        header = lines[i].bold  # a header's cells may be centred: the body's cells set the columns
+        j = i + 1
+        while j < len(lines) and _in_table(lines[j - 1], lines[j], columns):
+            line = lines[j]
+            if header and not line.bold and len(line.cells) > 1:
+                columns, header = [cell.x for cell in line.cells], False
+            elif not (header and line.bold):
+                columns = sorted(columns + [c.x for c in line.cells if _column(columns, c.x, exact=True) is None])
+            j += 1
+        table = lines[i:j]
+        if sum(len(line.cells) >= TABLE_CELLS for line in table) >= TABLE_LINES:
+            found.append((i, j, table_rows(table)))
+            i = j
+        else:
+            i += 1
+    return found
+
+
+def _column(columns: Sequence[float], x: float, *, exact: bool = False) -> int | None:
+    """The column a cell starting at `x` is in: the one starting within `COLUMN_SLACK` of it; unless
+    `exact`, else the last one starting before it (a header's cells are centred); None if none."""
+    for index, start in enumerate(columns):
+        if abs(start - x) <= COLUMN_SLACK:
+            return index
+    if exact:
+        return None
+    before = [index for index, start in enumerate(columns) if start <= x]
+    return before[-1] if before else None
+
+
+def _in_table(previous: Line, line: Line, columns: Sequence[float]) -> bool:
+    """Whether `line` goes on the table `previous` is in (see `tables`)."""
+    if line.page == previous.page and previous.y - line.y > TABLE_LEADING * max(previous.size, line.size):
+        return False
+    if line.size > previous.size * HEADING_RATIO or not line.cells:
+        return False
+    if len(line.cells) > 1:
+        return True
+    cell = line.cells[0]
+    if cell.x < columns[0] - COLUMN_SLACK:
+        return False  # left of the table: the text after it
+    index = _column(columns, cell.x)
+    following = [start for start in columns if start > cell.x + COLUMN_SLACK]
+    # A lone cell at the first column that reaches into the next is a paragraph across the columns.
+    return not (index == 0 and following and cell.end > following[0] + COLUMN_SLACK)
+
+
+def table_rows(table: Sequence[Line]) -> list[str]:
+    """A table's lines as rows, each one text of its cells labelled by the header (its first lines
+    when all in bold). The columns are where the body's cells start (a header's cells may be
+    centred). A row starts at a line with a cell in the first column and one in the last (a table's
+    cells are set at their row's top); each cell's lines are joined as a paragraph's."""
+    header_lines = []
+    for line in table:
+        if not line.bold:
+            break
+        header_lines.append(line)
+    columns: list[float] = []
+    for line in table[len(header_lines) :]:
+        if len(line.cells) >= TABLE_CELLS:
+            columns = sorted(columns + [c.x for c in line.cells if _column(columns, c.x, exact=True) is None])
+    if not columns:
+        return [join_lines([line.text for line in table])]
+    header = _row_cells(header_lines, columns) if header_lines else []
+    rows: list[list[Line]] = []
+    last = len(columns) - 1
+    for line in table[len(header_lines) :]:
+        where = {_column(columns, cell.x) for cell in line.cells}
+        if not rows or (0 in where and last in where):
+            rows.append([line])
+        else:
+            rows[-1].append(line)
+    texts = [labelled_row(header, _row_cells(row, columns)) for row in rows]
+    return [text for text in texts if text]
+
+
+def _row_cells(lines: Sequence[Line], columns: Sequence[float]) -> list[str]:
+    """The text of each column of a row's lines (top to bottom)."""
+    cells: list[list[str]] = [[] for _ in columns]
+    for line in lines:
+        for cell in line.cells:
+            cells[_column(columns, cell.x) or 0].append(cell.text)
+    return [join_lines(texts) for texts in cells]
 
 
 def reads_as_heading(text: str) -> bool:

@@ -40,8 +40,9 @@ from qa.types import TITLE_PATH, Clause, Policy, Section
 # 6: Markdown read by markdown-it (CommonMark, tables, front matter), HTML by a linear scanner with the
 # page's <main> or <article> only, table rows whole, addresses one clause, numbered headings nested by
 # their numbers, "Last update" dates, crawled text with tags, PDF wraps and titles, no super-linear regex;
-# 7: a paragraph set in a PDF's larger type is a paragraph, not a heading; a bold sentence is not a heading).
-PARSER_VERSION = 7
+# 7: a paragraph set in a PDF's larger type is a paragraph, not a heading; a bold sentence is not a heading;
+# 8: a PDF's word gaps from its fonts' glyph widths and pypdf's own spaces, its tables read row by row).
+PARSER_VERSION = 8
 _NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(\S.*)$", re.DOTALL)
 # "3.1 We sell ..." in section 3: the section's own number, then the clause's; the text starts a sentence.
 _SUBNUMBERED = re.compile(r"^([0-9A-Za-z]{1,6})\.(\d{1,2})[.)]?\s+([A-Z\"“(].*)$", re.DOTALL)
