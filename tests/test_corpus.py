@@ -217,3 +217,11 @@ def test_no_paragraph_is_taken_for_a_heading(name):
     policy = parsed(name)
     own_titles = [section.title.rsplit(" › ", 1)[-1] for section in policy.sections]
     assert [title for title in own_titles if len(title.split()) > 25] == []
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_no_section_is_named_by_a_web_address_or_a_fragment_of_one(name):
+    """A table's cells once made sections of a PDF ("w.com", "rg", "https://www.voiceflo")."""
+    own_titles = [section.title.rsplit(" › ", 1)[-1] for section in parsed(name).sections]
+    fragments = [t for t in own_titles if len(t) < 3 or re.search(r"https?://|^\S+\.(?:com|org|net|io)\S*$", t)]
+    assert fragments == []

@@ -101,15 +101,17 @@ def _pdf(*, text: bool, password: str | None = None, owner: str | None = None) -
 
 
 def _raw_pdf(content: bytes, *, stream: bytes = b"", font: bytes = b"") -> bytes:
-    """A one-page PDF written by hand: `content` drawn in Helvetica (`font`: more font entries),
+    """A one-page PDF written by hand: `content` drawn in Helvetica (/F1; `font`: more font entries) or
+    Helvetica-Bold (/F2),
     `stream`: more entries of the content stream's dictionary."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b" /Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>",
         b"<< /Length %d %s >>\nstream\n" % (len(content), stream) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica %s >>" % font,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>",
     ]
     out, offsets = b"%PDF-1.4\n", []
     for number, body in enumerate(objects, 1):
@@ -185,9 +187,13 @@ def test_a_damaged_pdf_gives_a_policy_or_one_clear_error(edits):
         assert "\n" not in str(error)
 
 
-def _drawn(*runs: tuple[float, float, str]) -> bytes:
-    """A content stream drawing each (x, y, text) as a text block of its own in 12-point Helvetica."""
-    return b" ".join(b"BT /F1 12 Tf %.3f %.3f Td (%s) Tj ET" % (x, y, text.encode()) for x, y, text in runs)
+def _drawn(*runs: tuple[float, float, str], bold: int = 0) -> bytes:
+    """A content stream drawing each (x, y, text) as a text block of its own in 12-point Helvetica,
+    the first `bold` of them in Helvetica-Bold."""
+    return b" ".join(
+        b"BT /F%d 12 Tf %.3f %.3f Td (%s) Tj ET" % (2 if n < bold else 1, x, y, text.encode())
+        for n, (x, y, text) in enumerate(runs)
+    )
 
 
 def test_word_gaps_come_from_the_glyphs_widths():
@@ -216,4 +222,18 @@ def test_a_table_is_read_row_by_row():
         "_ga; Counts the visits to each page; 2 years",
         "_gid; Tells visitors apart; 24 hours",
         "We keep no other cookies on your device, and you can remove these at any time.",
+    ]
+
+
+def test_a_table_s_bold_first_line_labels_its_cells():
+    content = _drawn(
+        (72, 700, "Cookie"), (200, 700, "What it is for"), (400, 700, "Kept for"),
+        (72, 686, "_ga"), (200, 686, "Counts the visits"), (400, 686, "2 years"),
+        (72, 672, "_gid"), (200, 672, "Tells visitors apart"), (400, 672, "24 hours"),
+        bold=3,
+    )  # fmt: skip
+    lines, _ = pdf_lines(_raw_pdf(content))
+    assert [block.text for block in blocks_of(lines)] == [
+        "Cookie: _ga; What it is for: Counts the visits; Kept for: 2 years",
+        "Cookie: _gid; What it is for: Tells visitors apart; Kept for: 24 hours",
     ]

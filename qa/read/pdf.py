@@ -69,13 +69,14 @@ GLYPH_WIDTH = 0.45
 # Text drawn this many type sizes or more after the previous run on a line is in another column
 # (a table's cell); a justified line's widest space is narrower.
 COLUMN_GAP = 1.0
-# A table's cells start within this many points of their column's start.
-COLUMN_SLACK = 4.0
+# A table's cells start within this many type sizes of their column's start (text after a bullet
+# starts a little right of the bullets' column; columns are wider than this).
+COLUMN_SLACK = 2.5
 # A table is read from a line of at least this many cells, and has at least this many such lines.
 TABLE_CELLS = 3
 TABLE_LINES = 2
 # A table's lines are at most this many type sizes apart (a gap wider ends it).
-TABLE_LEADING = 2.5
+TABLE_LEADING = 3.0
 # Lines that all start this many type sizes right of the body's left edge are list items (a
 # browser draws a list's bullets as shapes, not as text).
 LIST_INDENT = 1.0
@@ -514,7 +515,7 @@ def tables(lines: Sequence[Line]) -> list[tuple[int, int, list[str]]]:
             if header and not line.bold and len(line.cells) > 1:
                 columns, header = [cell.x for cell in line.cells], False
             elif not (header and line.bold):
-                columns = sorted(columns + [c.x for c in line.cells if _column(columns, c.x, exact=True) is None])
+                columns = _with_columns(columns, line)
             j += 1
         table = lines[i:j]
         if sum(len(line.cells) >= TABLE_CELLS for line in table) >= TABLE_LINES:
@@ -525,12 +526,18 @@ def tables(lines: Sequence[Line]) -> list[tuple[int, int, list[str]]]:
     return found
 
 
-def _column(columns: Sequence[float], x: float, *, exact: bool = False) -> int | None:
-    """The column a cell starting at `x` is in: the one starting within `COLUMN_SLACK` of it; unless
+def _with_columns(columns: list[float], line: Line) -> list[float]:
+    """The columns, with one more where a cell of `line` starts in none of them."""
+    slack = COLUMN_SLACK * line.size
+    return sorted(columns + [c.x for c in line.cells if _column(columns, c.x, slack, exact=True) is None])
+
+
+def _column(columns: Sequence[float], x: float, slack: float, *, exact: bool = False) -> int | None:
+    """The column a cell starting at `x` is in: the nearest starting within `slack` of it; unless
     `exact`, else the last one starting before it (a header's cells are centred); None if none."""
-    for index, start in enumerate(columns):
-        if abs(start - x) <= COLUMN_SLACK:
-            return index
+    near = [(abs(start - x), index) for index, start in enumerate(columns) if abs(start - x) <= slack]
+    if near:
+        return min(near)[1]
     if exact:
         return None
     before = [index for index, start in enumerate(columns) if start <= x]
@@ -546,12 +553,13 @@ def _in_table(previous: Line, line: Line, columns: Sequence[float]) -> bool:
     if len(line.cells) > 1:
         return True
     cell = line.cells[0]
-    if cell.x < columns[0] - COLUMN_SLACK:
+    slack = COLUMN_SLACK * line.size
+    if cell.x < columns[0] - slack:
         return False  # left of the table: the text after it
-    index = _column(columns, cell.x)
-    following = [start for start in columns if start > cell.x + COLUMN_SLACK]
+    index = _column(columns, cell.x, slack)
+    following = [start for start in columns if start > cell.x + slack]
     # A lone cell at the first column that reaches into the next is a paragraph across the columns.
-    return not (index == 0 and following and cell.end > following[0] + COLUMN_SLACK)
+    return not (index == 0 and following and cell.end > following[0] + slack)
 
 
 def table_rows(table: Sequence[Line]) -> list[str]:
@@ -567,14 +575,14 @@ def table_rows(table: Sequence[Line]) -> list[str]:
     columns: list[float] = []
     for line in table[len(header_lines) :]:
         if len(line.cells) >= TABLE_CELLS:
-            columns = sorted(columns + [c.x for c in line.cells if _column(columns, c.x, exact=True) is None])
+            columns = _with_columns(columns, line)
     if not columns:
         return [join_lines([line.text for line in table])]
     header = _row_cells(header_lines, columns) if header_lines else []
     rows: list[list[Line]] = []
     last = len(columns) - 1
     for line in table[len(header_lines) :]:
-        where = {_column(columns, cell.x) for cell in line.cells}
+        where = {_column(columns, cell.x, COLUMN_SLACK * line.size) for cell in line.cells}
         if not rows or (0 in where and last in where):
             rows.append([line])
         else:
@@ -588,7 +596,7 @@ def _row_cells(lines: Sequence[Line], columns: Sequence[float]) -> list[str]:
     cells: list[list[str]] = [[] for _ in columns]
     for line in lines:
         for cell in line.cells:
-            cells[_column(columns, cell.x) or 0].append(cell.text)
+            cells[_column(columns, cell.x, COLUMN_SLACK * line.size) or 0].append(cell.text)
     return [join_lines(texts) for texts in cells]
 
 
