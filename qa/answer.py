@@ -134,8 +134,10 @@ class PolicyQA:
         depth = self.settings.asked_for_hits
         read = self.reading.judge.candidates if self.reading is not None else 0
         # one ranking for the hits, the asked-for check and the reader
-        order = top_k(ranking.fused, max(k, depth, read, 2 if read else 0))
-        hits = tuple(self._hit(rank, int(c), ranking) for rank, c in enumerate(order, 1))
+        order = [int(c) for c in top_k(ranking.fused, max(k, depth, read, 2 if read else 0))]
+        if read and ranking.unexpanded_first >= 0 and ranking.unexpanded_first not in order:
+            order.append(ranking.unexpanded_first)  # the reader reads it (`judge_hits`); dropped below unless on top
+        hits = tuple(self._hit(rank, c, ranking) for rank, c in enumerate(order, 1))
         coverage = self._coverage(ranking)
         best = [hit.text for hit in hits[:depth]] if depth > 0 else []
         covered, reason = decide(asked, coverage, best)
@@ -147,6 +149,7 @@ class PolicyQA:
                 coverage=coverage,
                 asked_for_missing=bool(depth) and unstated(asked, best) is not None,
                 sentences=len(self.store.sentences),
+                unexpanded_first=order.index(ranking.unexpanded_first) if ranking.unexpanded_first >= 0 else None,
             )
             hits = tuple(
                 replace(hits[i], rank=rank, confidence=confidence)

@@ -84,6 +84,35 @@ def test_the_reader_reads_the_question_with_each_clause_in_one_batch():
     assert model.seen[0][1][1] == "Title: You may delete your account at any time."
 
 
+# A judge that keeps the search's first clause first (as the fitted one does).
+KEEPING = replace(TRUSTING, clause_weights=(0.0, 0.0, 0.0, 10.0, 0.0))
+
+
+def test_a_clause_the_expansion_brought_first_gives_way_when_the_reader_rejects_it():
+    """Hit 3 is what the search puts first without the expansion: it is read apart (a batch of its own),
+    and goes on top when the reader rejects the expansion's first and scores it higher."""
+    model = ReaderByWord("share")
+    judged = judge_hits(
+        Reading(model, KEEPING), "Do you share my data?", HITS,
+        coverage=COVERAGE, asked_for_missing=False, sentences=40, unexpanded_first=3,
+    )  # fmt: skip
+    assert judged.order == (3, 0, 1, 2)
+    assert [len(batch) for batch in model.seen] == [3, 1] and "We share data." in model.seen[1][0][1]
+    assert list(judged.confidences) == sorted(judged.confidences, reverse=True)
+    assert judged.reader_logits == (-5.0, -5.0, -5.0)  # the judge's features are the 3 read clauses' only
+
+
+@pytest.mark.parametrize(("word", "unexpanded"), [("logs", 1), ("nothing", 1), ("delete", 0)])
+def test_the_expansion_s_first_stays_unless_rejected_for_a_better_one(word, unexpanded):
+    """Kept: the reader does not reject the first ("logs"); it rejects both ("nothing"); the search's
+    first is the same with or without the expansion (no hit to put back, 0)."""
+    judged = judge_hits(
+        Reading(ReaderByWord(word), KEEPING), "Do you keep logs?", HITS,
+        coverage=COVERAGE, asked_for_missing=False, sentences=40, unexpanded_first=unexpanded,
+    )  # fmt: skip
+    assert judged.order[0] == 0
+
+
 def test_a_judge_round_trips_and_refuses_other_features():
     data = json.loads(TRUSTING.dumps())
     assert Judge.from_json(data) == TRUSTING

@@ -9,7 +9,8 @@ cross-validated by policy there) and shipped as `judge.json`:
     clause     P(a read clause is the answering one), from `CLAUSE_FEATURES`, each measured against
                the best of the clauses read: it orders the `Judge.candidates` clauses the reader read.
 A hit's confidence is P(answered) times its clause probability relative to the best one, made
-non-increasing down the list, so the labels never contradict the order.
+non-increasing down the list, so the labels never contradict the order. The query expansion never keeps
+a clause the reader rejects on top (`guarded_order`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ QUESTION_FEATURES = (
     "reader_first",  # the reader's logit of the search's first clause
 )
 CLAUSE_FEATURES = ("score_gap", "reader_gap", "similarity_gap", "is_first")
+# The reader rejects a clause it gives a logit below this: lower than it gave any answering clause among
+# the search's first 3 on the development questions (the lowest -3.32 of 482; 2.6% of the 763 others
+# fall below; experiments/expansion_guard.py).
+REJECT_LOGIT = -3.5
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,19 @@ def clause_order(judge: Judge, features: np.ndarray) -> tuple[list[int], list[fl
     logits = [linear(judge.clause_weights, row) for row in features]
     order = sorted(range(len(logits)), key=lambda i: (-logits[i], i))
     return order, [sigmoid(logits[i]) for i in order]
+
+
+def guarded_order(order: Sequence[int], first_logit: float, unexpanded: int, unexpanded_logit: float) -> list[int]:
+    """The hits' order (indices into the search's hits) with hit `unexpanded`, the search's first without
+    the query expansion, put on top when the first is the expansion's first (hit 0), the reader rejects
+    it (`REJECT_LOGIT`) and scores the other higher; else `order` as it is.
+
+    >>> guarded_order([0, 1, 2, 3], -4.0, 2, -1.0), guarded_order([0, 1, 2], -1.5, 2, -1.0)
+    ([2, 0, 1, 3], [0, 1, 2])
+    """
+    if not order or order[0] != 0 or first_logit >= REJECT_LOGIT or unexpanded_logit <= first_logit:
+        return list(order)
+    return [unexpanded, *(i for i in order if i != unexpanded)]
 
 
 def confidences(answered: float, clause_probabilities: Sequence[float], total: int) -> list[float]:

@@ -19,7 +19,16 @@ from typing import Protocol
 import numpy as np
 
 from qa.errors import ModelUnavailable
-from qa.reader.judge import Judge, clause_features, clause_order, confidences, linear, question_features, sigmoid
+from qa.reader.judge import (
+    Judge,
+    clause_features,
+    clause_order,
+    confidences,
+    guarded_order,
+    linear,
+    question_features,
+    sigmoid,
+)
 from qa.reader.passages import reader_pairs
 from qa.settings import Settings
 from qa.types import Coverage, Hit
@@ -91,6 +100,12 @@ def cached_reading(settings: Settings) -> Reading | None:
         return _LOADED[key]
 
 
+def _read(reading: Reading, question: str, hits: Sequence[Hit]) -> list[float]:
+    """The reader's logit for each hit's passage with `question`, read as one batch."""
+    spans = [(hit.section_title, hit.text, hit.sentence_start, hit.sentence_end) for hit in hits]
+    return [float(v) for v in reading.model.logits(reader_pairs(question, spans, reading.model.max_tokens))]
+
+
 def judge_hits(
     reading: Reading,
     question: str,
@@ -99,13 +114,15 @@ def judge_hits(
     coverage: Coverage,
     asked_for_missing: bool,
     sentences: int,
+    unexpanded_first: int | None = None,
 ) -> Judged:
     """Read the first `Judge.candidates` of `hits` (the search's order, two or more) with `question`,
-    and judge them: the read ones reordered, every hit's confidence, and whether the policy answers."""
+    and judge them: the read ones reordered, every hit's confidence, and whether the policy answers.
+    `unexpanded_first` is the hit the search puts first without the query expansion, where that is not
+    its first: it is read too, and goes on top if the reader rejects the first (`guarded_order`)."""
     judge = reading.judge
     read = hits[: judge.candidates]
-    spans = [(hit.section_title, hit.text, hit.sentence_start, hit.sentence_end) for hit in read]
-    logits = [float(v) for v in reading.model.logits(reader_pairs(question, spans, reading.model.max_tokens))]
+    logits = _read(reading, question, read)
     similarities = [hit.scores.get("similarity", 0.0) for hit in hits]
     features = question_features(
         similarities=similarities,
@@ -119,9 +136,21 @@ def judge_hits(
     order, probabilities = clause_order(
         judge, clause_features([h.score for h in read], logits, similarities[: len(read)])
     )
-    full = (*order, *range(len(read), len(hits)))
+    full = [*order, *range(len(read), len(hits))]
+    if unexpanded_first is not None and unexpanded_first > 0:
+        # subtle: read apart, as a batch of its own: int8 logits move a little with the batch they are in
+        other = (
+            logits[unexpanded_first]
+            if unexpanded_first < len(read)
+            else _read(reading, question, [hits[unexpanded_first]])[0]
+        )
+        guarded = guarded_order(full, logits[0], unexpanded_first, other)
+        if guarded != full:  # the promoted hit takes the top clause probability, the others keep theirs
+            by_hit = dict(zip(order, probabilities, strict=True))
+            probabilities = [probabilities[0], *(by_hit.get(i, probabilities[-1]) for i in guarded[1 : len(order)])]
+            full = guarded
     return Judged(
-        order=full,
+        order=tuple(full),
         confidences=tuple(confidences(answered, probabilities, len(hits))),
         answered=round(answered, 6),
         covered=answered >= judge.threshold,

@@ -43,8 +43,10 @@ class Ranking:
     question vector: the evidence for "the policy covers this"; per clause it is
     `parts["similarity"]`. `word_match` is the salient question word with the
     least similar policy word (None when the question has no salient word). `expansion` holds
-    the policy words the BM25 signals searched for besides the question's own. `corrected` is
-    the question as searched when its misspellings were corrected first (else empty).
+    the policy words the BM25 signals searched for besides the question's own, and
+    `unexpanded_first` the clause that would be first without them, where that is another clause than
+    the first (else -1): the reader may put it back on top (`qa.reader.stage.judge_hits`). `corrected`
+    is the question as searched when its misspellings were corrected first (else empty).
     """
 
     fused: np.ndarray
@@ -54,6 +56,7 @@ class Ranking:
     word_match: WordMatch | None = None
     expansion: tuple[Expanded, ...] = ()
     corrected: str = ""
+    unexpanded_first: int = -1
 
 
 def lexical_clause_text(title: str, text: str, gists: list[str]) -> str:
@@ -129,7 +132,8 @@ class Retriever:
             skip=cue_words(question),
             avoid=self.brand_words,
         )
-        lexical_query = " ".join([question, *query_words(question, expanded)])
+        added = query_words(question, expanded)
+        lexical_query = " ".join([question, *added])
         lexical_rows = self.lexical_sentences.scores(lexical_query)
         parts = {
             "dense": best_per_group(dense_rows, self.row_clause, n_clauses)[0],
@@ -138,12 +142,22 @@ class Retriever:
             "lexical_sentence": best_per_group(lexical_rows, self.row_clause, n_clauses)[0],
             "similarity": best_per_group(plain_rows, self.row_clause, n_clauses)[0],
         }
+        fused = fuse(parts, self.weights)
+        unexpanded_first = -1
+        if added:  # the first clause without the expansion's words
+            alone = dict(parts, lexical=self.lexical.scores(question))
+            alone["lexical_sentence"] = best_per_group(
+                self.lexical_sentences.scores(question), self.row_clause, n_clauses
+            )[0]
+            first = int(np.argmax(fuse(alone, self.weights)))
+            unexpanded_first = first if first != int(np.argmax(fused)) else -1
         # The evidence sentence: dense and lexical agreement within the clause.
         row_scores = fuse({"dense": dense_rows, "lexical": lexical_rows}, {"dense": 1.0, "lexical": 0.5})
         best_row = best_per_group(row_scores, self.row_clause, n_clauses)[1]
         coverage = float(parts["similarity"].max())
         word_match = match_words(found, self.policy_words)
-        return Ranking(fuse(parts, self.weights), parts, best_row, coverage, word_match, expanded, fixed or "")
+        found_words = (word_match, expanded, fixed or "", unexpanded_first)
+        return Ranking(fused, parts, best_row, coverage, *found_words)
 
     def look_up(self, embedded: Embedded) -> Neighbours:
         """The nearest policy words of the embedded question's words the policy never uses (`qa.coverage.words`):
