@@ -29,7 +29,7 @@ from qa.settings import ROOT, Settings
 from qa.store.build import PolicyFiles, open_index
 from qa.store.records import Store
 
-FLOORS = (None, 0.0, -1.0, -2.0, -3.0, REJECT_LOGIT)
+FLOORS = (None, 0.0, -1.0, -2.0, -3.0, -3.5, REJECT_LOGIT)
 
 
 def unguarded(qa: PolicyQA) -> PolicyQA:

@@ -83,11 +83,11 @@ def test_every_not_covered_answer_says_why(samples):
 
 def test_heldout_sets_floor(real_qa):
     """The three held-out sets pooled: 153 answerable, 33 unanswerable. Measured when set, with the
-    reader: Hit@1 140, Hit@3 152, 22 caught, 7 wrongly marked (without it 19 and 2). The margins allow
+    reader: Hit@1 139, Hit@3 152, 29 caught, 12 wrongly marked (without it 19 and 2). The margins allow
     for answers near a threshold that another machine's arithmetic may tip."""
     outcomes = [o for path in HELDOUT_SETS for o in evaluate_questions(real_qa, load_questions(Path(path))).outcomes]
     found = counts(outcomes)
     assert (found["answerable"], found["unanswerable"]) == (153, 33)
-    assert found["hit@1"] >= 137 and found["hit@3"] >= 148, found
-    assert found["caught"] >= 19 and found["wrongly marked"] <= 9, found
+    assert found["hit@1"] >= 136 and found["hit@3"] >= 148, found
+    assert found["caught"] >= 26 and found["wrongly marked"] <= 14, found
     assert aggregate(outcomes).mrr_at_10 >= 0.93

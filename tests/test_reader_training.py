@@ -155,7 +155,7 @@ def test_sidecar_is_what_load_reader_reads(tmp_path):
     record = sidecar(TrainConfig(), _provenance(), onnx="reader-int8.onnx", sha256="a" * 64, size=3, checks={})
     (tmp_path / SIDECAR).write_text(json.dumps(record), encoding="utf-8")
     loaded = read_sidecar(tmp_path)
-    assert loaded["onnx"] == "reader-int8.onnx" and loaded["max_tokens"] == 96
+    assert loaded["onnx"] == "reader-int8.onnx" and loaded["max_tokens"] == TrainConfig().max_tokens == 64
     assert loaded["base_model"]["licence"] == "Apache-2.0" and "MIT" in loaded["training_data"]["policyqa"]
     assert loaded["hyper_parameters"]["lr"] == 2e-4 and "heldout" in loaded["training_data"]["never"]
 
@@ -191,7 +191,7 @@ def test_two_steps_train_and_export_a_model_the_runtime_loads(tmp_path):
     from qa.reader.training.export import export_reader
     from qa.reader.training.loop import train
 
-    config = TrainConfig(layers=1, max_tokens=32, threads=2)
+    config = TrainConfig(layers=1, max_tokens=32, epochs=1, threads=2)
     trained = train(_tiny_groups(), config)
     assert trained.steps == 2 and all(math.isfinite(loss) for loss in trained.losses)
     out = tmp_path / "reader"
@@ -212,9 +212,9 @@ def test_training_is_the_same_for_the_same_seed():
     torch = pytest.importorskip("torch")
     from qa.reader.training.loop import train
 
-    config = TrainConfig(layers=1, max_tokens=24, batch_groups=16, threads=1)
+    config = TrainConfig(layers=1, max_tokens=24, epochs=1, batch_groups=16, threads=1)
     first, again = train(_tiny_groups(), config), train(_tiny_groups(), config)
     assert first.steps == 1 and first.losses == again.losses
     assert all(torch.equal(a, b) for a, b in zip(first.model.parameters(), again.model.parameters(), strict=True))
-    other = train(_tiny_groups(), TrainConfig(layers=1, max_tokens=24, batch_groups=16, threads=1, seed=1))
+    other = train(_tiny_groups(), TrainConfig(layers=1, max_tokens=24, epochs=1, batch_groups=16, threads=1, seed=1))
     assert not torch.equal(first.model.head.weight, other.model.head.weight)  # dropout draws differ

@@ -13,11 +13,11 @@ BASE_LAYERS = 6
 class TrainConfig:
     """The hyper-parameters of one run; `scripts/train_reader.py`'s defaults are the shipped model's."""
 
-    layers: int = 3  # bottom layers of the embedding model kept
-    max_tokens: int = 96  # word pieces of "[CLS] question [SEP] passage [SEP]"
+    layers: int = 6  # bottom layers of the embedding model kept
+    max_tokens: int = 64  # word pieces of "[CLS] question [SEP] passage [SEP]"
     negatives: int = 4  # hard negatives per question
     max_positives: int = 2  # gold clauses per question
-    epochs: int = 1
+    epochs: int = 2
     loss: str = "both"  # pointwise "bce", listwise "list", or their sum
     lr: float = 2e-4  # the encoder's
     head_lr: float = 3e-3  # the head's (and the cosine's scale and shift)
