@@ -336,22 +336,18 @@ def _cells(row: list[_Run]) -> tuple[Cell, ...]:
     """A line's runs (left to right) in columns: a run `COLUMN_GAP` or more after the previous run's
     last glyph starts a cell (`_column_apart`). A bullet drawn apart from its text belongs to no cell."""
     cells: list[list[_Run]] = []
+    after_bullet = False
     for run in row:
         if not run.text.strip():
             continue
         if BULLET_ONLY.match(run.text):
-            cells.append([])
-            continue
-        before = cells[-1][-1] if cells and cells[-1] else None
-        if before is None or _column_apart(before, run):
-            if cells and not cells[-1]:
-                cells[-1].append(run)
-            else:
-                cells.append([run])
+            after_bullet = True
+        elif not cells or after_bullet or _column_apart(cells[-1][-1], run):
+            cells.append([run])
+            after_bullet = False
         else:
             cells[-1].append(run)
-    found = [group for group in cells if group]
-    return tuple(Cell(group[0].x, group[-1].x + group[-1].width, clean_line(_joined(group))) for group in found)
+    return tuple(Cell(group[0].x, group[-1].x + group[-1].width, clean_line(_joined(group))) for group in cells)
 
 
 def _column_apart(before: _Run, run: _Run) -> bool:
