@@ -19,7 +19,11 @@ PolicyQA policies out of the training (the policies' titles sorted; the i-th goe
 and records them in the sidecar's "held_out"; everything else is as without it.
 
 The held-out sets (eval/heldout*.jsonl) are refused: they measure the system. So is eval/corpus.jsonl and
-any set about other policies: the corpus's policies stay unseen, so the reader can be measured on them.
+any set about other policies as `--questions`: the corpus's policies stay unseen, so the reader can be
+measured on them. For the experiment of training on them too (experiments/corpus_trained_reader.py),
+`--corpus-hold-out K [--corpus-folds 2]` adds eval/corpus.jsonl's questions about the policies outside corpus
+fold K (names sorted, the i-th in fold i % folds), weighted as the development sets, and records the fold
+left out in the sidecar's "corpus_held_out"; such a reader is never the shipped one.
 The defaults are the shipped model's settings; the same command on the same machine gives the same model.
 """
 
@@ -41,6 +45,7 @@ from qa.embedding.factory import create_embedder
 from qa.embedding.model_files import model_fingerprint
 from qa.errors import QAError
 from qa.evaluation.benchmark import QueryCache, prepare
+from qa.evaluation.corpus import CORPUS_DIR, document_of, gold_clauses
 from qa.evaluation.policyqa_file import load_policyqa
 from qa.evaluation.questions import DEVELOPMENT_SETS, EVAL_DIR, check_gold, development_problem, load_questions
 from qa.library.names import locate
@@ -53,11 +58,12 @@ from qa.reader.training.loop import train
 from qa.reader.training.network import base_model_path
 from qa.reader.training.sidecar import Provenance
 from qa.settings import Settings
-from qa.store.build import open_index
+from qa.store.build import PolicyFiles, open_index
 from qa.store.records import Store
 
 # Pairs of the training set the export is also checked on (int8 against fp32 and torch).
 CHECK_SAMPLE = 200
+CORPUS_SET = EVAL_DIR / "corpus.jsonl"
 FOLD_RULE = "PolicyQA policy titles sorted; the i-th (from 0) is in fold i % folds"
 
 
@@ -124,6 +130,28 @@ def development_candidates(
     return out
 
 
+def corpus_candidates(
+    path: Path, embedder: Embedder, settings: Settings, held_out: tuple[str, ...], weight: float
+) -> list[RankedQuestion]:
+    """The questions of a corpus question set (`eval/corpus.jsonl`) about the policies not in `held_out`,
+    each policy indexed from its document in the corpus folder."""
+    questions = load_questions(path)
+    out: list[RankedQuestion] = []
+    for name in dict.fromkeys(q.policy for q in questions):
+        if name in held_out:
+            continue
+        files = PolicyFiles(name, document_of(name, CORPUS_DIR), settings.home / "evaluation" / name)
+        store = open_index(files, embedder)
+        about = [(q.question, gold_clauses(store.policy, q.answers)) for q in questions if q.policy == name]
+        out += ranked_questions(PolicyQA(store, embedder, settings), store, about, path.name, weight)
+    return out
+
+
+def corpus_policies(path: Path) -> list[str]:
+    """The policies a corpus question set asks about, in the order they first appear."""
+    return list(dict.fromkeys(q.policy for q in load_questions(path)))
+
+
 def questions_problem(paths: list[Path]) -> str | None:
     """Why the question sets `paths` must not train the reader, or None."""
     if problem := development_problem(paths, "train the reader"):
@@ -162,6 +190,12 @@ def parse_args() -> tuple[argparse.Namespace, TrainConfig]:
     p.add_argument("--train-word-embeddings", action="store_true", help="default: the word-piece table stays frozen")
     p.add_argument("--hold-out-fold", type=int, metavar="K", help=f"leave fold K's policies out ({FOLD_RULE})")
     p.add_argument("--folds", type=int, default=5, help="folds of the PolicyQA policies, with --hold-out-fold")
+    p.add_argument(
+        "--corpus-hold-out", type=int, metavar="K",
+        help="also train on eval/corpus.jsonl's questions, but for corpus fold K's policies (names sorted, "
+        "the i-th in fold i %% --corpus-folds), which stay unseen for measuring",
+    )
+    p.add_argument("--corpus-folds", type=int, default=2, help="folds of the corpus's policies, with --corpus-hold-out")
     args = p.parse_args()
     names = ("layers", "max_tokens", "negatives", "max_positives", "epochs", "loss", "lr", "head_lr")
     more = ("batch_groups", "dev_weight", "seed", "threads", "train_word_embeddings")
@@ -172,6 +206,10 @@ def parse_args() -> tuple[argparse.Namespace, TrainConfig]:
         p.error(f"PolicyQA file {args.policyqa} not found; get dev.json from github.com/wasiahmad/PolicyQA (data/)")
     if args.hold_out_fold is not None and not 0 <= args.hold_out_fold < args.folds:
         p.error(f"--hold-out-fold must be from 0 to {args.folds - 1} (--folds {args.folds})")
+    if args.corpus_hold_out is not None and not 0 <= args.corpus_hold_out < args.corpus_folds:
+        p.error(f"--corpus-hold-out must be from 0 to {args.corpus_folds - 1} (--corpus-folds {args.corpus_folds})")
+    if args.corpus_hold_out is not None and args.out.resolve() == SHIPPED_READER.resolve():
+        p.error("a reader trained on some of the corpus's policies is not the shipped one; pass --out")
     if args.hold_out_fold is not None and args.out.resolve() == SHIPPED_READER.resolve():
         p.error("a reader trained without some policies is not the shipped one; pass --out")
     return args, config
@@ -191,6 +229,10 @@ def main() -> int:
     held_out = held_out_policies(args.policyqa, args.hold_out_fold, args.folds)
     questions = policyqa_candidates(args.policyqa, embedder, settings, held_out)
     questions += development_candidates(args.questions, embedder, settings, config.dev_weight)
+    unseen: tuple[str, ...] = ()
+    if args.corpus_hold_out is not None:
+        unseen = fold_titles(corpus_policies(CORPUS_SET), args.corpus_hold_out, args.corpus_folds)
+        questions += corpus_candidates(CORPUS_SET, embedder, settings, unseen, config.dev_weight)
     ranked_seconds = time.perf_counter() - started
     say(f"ranked {len(questions)} questions in {ranked_seconds:.0f} s: {counts(questions)}")
     options = {"negatives": config.negatives, "max_positives": config.max_positives, "max_tokens": config.max_tokens}
@@ -217,6 +259,12 @@ def main() -> int:
     if args.hold_out_fold is not None:
         record_held_out(args.out, record, args.hold_out_fold, args.folds, held_out)
         say(f"held out fold {args.hold_out_fold} of {args.folds}: {', '.join(held_out)}")
+    if args.corpus_hold_out is not None:
+        record = json.loads((args.out / SIDECAR).read_text())
+        unseen_record = {"fold": args.corpus_hold_out, "folds": args.corpus_folds, "policies": list(unseen)}
+        text = json.dumps({**record, "corpus_held_out": unseen_record}, indent=2) + "\n"
+        write_files({SIDECAR: text.encode()}, args.out)
+        say(f"corpus policies left out: {', '.join(unseen)}")
     load_reader(args.out).logits(list(CHECK_PAIRS))  # the shipped files load and run
     total = time.perf_counter() - started
     checks = record["checks"]["int8_vs_fp32"]
