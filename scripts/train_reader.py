@@ -64,7 +64,7 @@ from qa.store.records import Store
 # Pairs of the training set the export is also checked on (int8 against fp32 and torch).
 CHECK_SAMPLE = 200
 CORPUS_SET = EVAL_DIR / "corpus.jsonl"
-FOLD_RULE = "PolicyQA policy titles sorted; the i-th (from 0) is in fold i % folds"
+FOLD_RULE = "policy titles (names for the corpus) sorted; the i-th (from 0) is in fold i % folds"
 
 
 def say(line: str) -> None:
@@ -215,10 +215,13 @@ def parse_args() -> tuple[argparse.Namespace, TrainConfig]:
     return args, config
 
 
-def record_held_out(out: Path, record: dict[str, object], fold: int, folds: int, titles: tuple[str, ...]) -> None:
-    """Add to the sidecar in `out` (its JSON object `record`) which PolicyQA policies the training left out."""
-    held_out = {"fold": fold, "folds": folds, "rule": FOLD_RULE, "policies": list(titles)}
-    write_files({SIDECAR: (json.dumps({**record, "held_out": held_out}, indent=2) + "\n").encode()}, out)
+def record_left_out(
+    out: Path, record: dict[str, object], key: str, fold: int, folds: int, names: tuple[str, ...]
+) -> None:
+    """Add to the sidecar in `out` (its JSON object `record`, updated in place) under `key` which policies the
+    training left out: fold `fold` of `folds` (`FOLD_RULE`)."""
+    record[key] = {"fold": fold, "folds": folds, "rule": FOLD_RULE, "policies": list(names)}
+    write_files({SIDECAR: (json.dumps(record, indent=2) + "\n").encode()}, out)
 
 
 def main() -> int:
@@ -257,13 +260,10 @@ def main() -> int:
     )
     record = export_reader(trained.model, args.out, config=config, provenance=provenance, sample=check_sample(groups))
     if args.hold_out_fold is not None:
-        record_held_out(args.out, record, args.hold_out_fold, args.folds, held_out)
+        record_left_out(args.out, record, "held_out", args.hold_out_fold, args.folds, held_out)
         say(f"held out fold {args.hold_out_fold} of {args.folds}: {', '.join(held_out)}")
     if args.corpus_hold_out is not None:
-        record = json.loads((args.out / SIDECAR).read_text())
-        unseen_record = {"fold": args.corpus_hold_out, "folds": args.corpus_folds, "policies": list(unseen)}
-        text = json.dumps({**record, "corpus_held_out": unseen_record}, indent=2) + "\n"
-        write_files({SIDECAR: text.encode()}, args.out)
+        record_left_out(args.out, record, "corpus_held_out", args.corpus_hold_out, args.corpus_folds, unseen)
         say(f"corpus policies left out: {', '.join(unseen)}")
     load_reader(args.out).logits(list(CHECK_PAIRS))  # the shipped files load and run
     total = time.perf_counter() - started
