@@ -29,14 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import fit_reader_judge as fitting  # noqa: E402 - a script, not a package
 from reader_variants import auc  # noqa: E402 - a sibling experiment
 
-from qa.reader.judge import Judge, clause_order, linear, sigmoid  # noqa: E402
+from qa.reader.judge import clause_order, linear, sigmoid  # noqa: E402
 from qa.reader.model import SIDECAR, load_reader  # noqa: E402
 from qa.reader.stage import Reading  # noqa: E402
 from qa.settings import PACKAGE, SHIPPED_NAME, Settings  # noqa: E402
 
 
 def examples_of(folder: Path, settings: Settings) -> list[fitting.Example]:
-    reading = Reading(load_reader(folder, threads=0), Judge((0.0,) * 10, (0.0,) * 5, 0.5, fitting.CANDIDATES))
+    reading = Reading(load_reader(folder, threads=0), fitting.BLANK)
     return fitting.gather(settings, reading, fitting.CORPUS_SET)
 
 

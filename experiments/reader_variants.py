@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import fit_reader_judge as fitting  # noqa: E402 - a script, not a package
 
-from qa.reader.judge import Judge, clause_order, linear, sigmoid  # noqa: E402
+from qa.reader.judge import clause_order, linear, sigmoid  # noqa: E402
 from qa.reader.model import load_reader  # noqa: E402
 from qa.reader.stage import Reading  # noqa: E402
 from qa.settings import SHIPPED_NAME, Settings  # noqa: E402
@@ -37,7 +37,7 @@ def auc(positive: list[float], negative: list[float]) -> float:
 
 
 def measure(folder: Path, settings: Settings) -> dict[str, dict[str, float]]:
-    reading = Reading(load_reader(folder, threads=0), Judge((0.0,) * 10, (0.0,) * 5, 0.5, fitting.CANDIDATES))
+    reading = Reading(load_reader(folder, threads=0), fitting.BLANK)
     examples = fitting.gather(settings, reading, fitting.CORPUS_SET)
     rows = []
     for policy in dict.fromkeys(e.policy for e in examples):

@@ -38,6 +38,8 @@ from qa.store.build import PolicyFiles, open_index
 
 CANDIDATES = 3
 CORPUS_SET = ROOT / "eval" / "corpus.jsonl"
+# A judge that decides nothing: the reader's scores are read before any judge is fitted.
+BLANK = Judge((0.0,) * 10, (0.0,) * 5, 0.5, CANDIDATES)
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def main() -> int:
         parser.error(problem)
     started = time.perf_counter()
     settings = Settings.from_env()
-    reading = Reading(load_reader(args.reader, threads=0), Judge((0.0,) * 10, (0.0,) * 5, 0.5, CANDIDATES))
+    reading = Reading(load_reader(args.reader, threads=0), BLANK)
     examples = gather(settings, reading, args.corpus_questions)
     measured = cross_validated(examples, args.max_false)
     judge = fit(examples, args.max_false)
