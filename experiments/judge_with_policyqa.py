@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling experiments
 import fit_reader_judge as fitting  # noqa: E402 - a script, not a package
 from reader_variants import auc  # noqa: E402 - a sibling experiment
 
