@@ -23,14 +23,11 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling experiments
 import fit_reader_judge as fitting  # noqa: E402 - a script, not a package
-from reader_variants import auc  # noqa: E402 - a sibling experiment
+from reader_variants import report_of  # noqa: E402 - a sibling experiment
 
-from qa.reader.judge import clause_order, linear, sigmoid  # noqa: E402
 from qa.reader.model import SIDECAR, load_reader  # noqa: E402
 from qa.reader.stage import Reading  # noqa: E402
 from qa.settings import PACKAGE, SHIPPED_NAME, Settings  # noqa: E402
@@ -43,26 +40,6 @@ def examples_of(folder: Path, settings: Settings) -> list[fitting.Example]:
 
 def unseen_of(folder: Path) -> set[str]:
     return set(json.loads((folder / SIDECAR).read_text())["corpus_held_out"]["policies"])
-
-
-def corpus_report(examples: list[fitting.Example]) -> dict[str, float]:
-    rows = []
-    for policy in dict.fromkeys(e.policy for e in examples):
-        judge = fitting.fit([e for e in examples if e.policy != policy], 0.05)
-        for e in (e for e in examples if e.policy == policy and e.policy != SHIPPED_NAME):
-            answered = sigmoid(linear(judge.answered_weights, e.question_features))
-            right = bool(e.clause_gold[clause_order(judge, e.clause_features)[0][0]]) if e.answerable else None
-            alone = bool(e.clause_gold[int(np.argmax(e.clause_features[:, 1]))]) if e.answerable else None
-            rows.append((e.answerable, answered, right, alone))
-    positive = [r[1] for r in rows if r[0]]
-    negative = [r[1] for r in rows if not r[0]]
-    found = {"auc": auc(positive, negative)}
-    for share in (0.05, 0.10):
-        cut = np.quantile(positive, share)
-        found[f"caught at {share:.0%} marked"] = float(np.mean([p < cut for p in negative]))
-    found["hit@1 judged"] = float(np.mean([r[2] for r in rows if r[0]]))
-    found["hit@1 reader alone"] = float(np.mean([r[3] for r in rows if r[0]]))
-    return {name: round(value, 4) for name, value in found.items()}
 
 
 def main() -> int:
@@ -80,7 +57,7 @@ def main() -> int:
     print(f"corpus policies read by a reader that never saw them: {len(covered)}", file=sys.stderr)
     baseline = examples_of(args.baseline, settings)
     for name, examples in (("corpus-trained, cross-validated", combined), (str(args.baseline), baseline)):
-        report = {"threshold 5%": fitting.cross_validated(examples, 0.05), "corpus": corpus_report(examples)}
+        report = {"threshold 5%": fitting.cross_validated(examples, 0.05), "corpus": report_of(examples)["corpus"]}
         print(json.dumps({name: report}), flush=True)
     return 0
 

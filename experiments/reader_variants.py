@@ -38,7 +38,11 @@ def auc(positive: list[float], negative: list[float]) -> float:
 
 def measure(folder: Path, settings: Settings) -> dict[str, dict[str, float]]:
     reading = Reading(load_reader(folder, threads=0), fitting.BLANK)
-    examples = fitting.gather(settings, reading, fitting.CORPUS_SET)
+    return report_of(fitting.gather(settings, reading, fitting.CORPUS_SET))
+
+
+def report_of(examples: list[fitting.Example]) -> dict[str, dict[str, float]]:
+    """Each policy's examples judged by a judge fitted on the others'; the figures per group."""
     rows = []
     for policy in dict.fromkeys(e.policy for e in examples):
         judge = fitting.fit([e for e in examples if e.policy != policy], 0.05)
