@@ -20,13 +20,12 @@ from pathlib import Path
 
 from qa.answer import PolicyQA
 from qa.embedding.factory import create_index_embedder
-from qa.evaluation.corpus import CORPUS_DIR, document_of, gold_clauses
+from qa.evaluation.corpus import policy_indexes
 from qa.evaluation.questions import DEVELOPMENT_SETS, load_questions
 from qa.reader.judge import REJECT_LOGIT
 from qa.reader.passages import reader_pairs
 from qa.reader.stage import Reading, cached_reading
 from qa.settings import ROOT, Settings
-from qa.store.build import PolicyFiles, open_index
 from qa.store.records import Store
 
 FLOORS = (None, 0.0, -1.0, -2.0, -3.0, -3.5, REJECT_LOGIT)
@@ -91,10 +90,8 @@ def main() -> int:
     dev = [(q.question, q.answers) for path in DEVELOPMENT_SETS for q in load_questions(path)]
     rows = [dict(r, policy="shipped") for r in compare(store, embedder, settings, dev, reading)]
     corpus = list(load_questions(ROOT / "eval" / "corpus.jsonl"))
-    for name in dict.fromkeys(q.policy for q in corpus):
-        files = PolicyFiles(name, document_of(name, CORPUS_DIR), settings.home / "evaluation" / name)
-        store = open_index(files, embedder)
-        about = [(q.question, gold_clauses(store.policy, q.answers)) for q in corpus if q.policy == name]
+    for name, store, asked in policy_indexes(corpus, settings, embedder):
+        about = [(q.question, gold) for q, gold in asked]
         rows += [dict(r, policy=name) for r in compare(store, embedder, settings, about, reading)]
         print(f"{name} asked", file=sys.stderr, flush=True)
     if args.out:

@@ -28,13 +28,12 @@ import numpy as np
 from qa.answer import PolicyQA
 from qa.coverage.asked_for import unstated
 from qa.embedding.factory import create_index_embedder
-from qa.evaluation.corpus import CORPUS_DIR, document_of, gold_clauses
+from qa.evaluation.corpus import policy_indexes
 from qa.evaluation.questions import DEVELOPMENT_SETS, GoldQuestion, development_problem, load_questions
 from qa.reader.judge import Judge, clause_features, clause_order, fit_logistic, linear, sigmoid, threshold_for
 from qa.reader.model import load_reader
 from qa.reader.stage import Reading, judge_hits
 from qa.settings import PACKAGE, ROOT, SHIPPED_NAME, Settings
-from qa.store.build import PolicyFiles, open_index
 
 CANDIDATES = 3
 CORPUS_SET = ROOT / "eval" / "corpus.jsonl"
@@ -97,11 +96,9 @@ def gather(settings: Settings, reading: Reading, corpus: Path) -> list[Example]:
     dev = [q for path in DEVELOPMENT_SETS for q in load_questions(path)]
     found += examples_of(shipped, SHIPPED_NAME, [(q.question, q.answers) for q in dev], reading)
     questions: list[GoldQuestion] = list(load_questions(corpus))
-    for name in dict.fromkeys(q.policy for q in questions):
-        files = PolicyFiles(name, document_of(name, CORPUS_DIR), settings.home / "evaluation" / name)
-        qa = PolicyQA.over(open_index(files, embedder), embedder, plain)
-        about = [(q.question, gold_clauses(qa.policy, q.answers)) for q in questions if q.policy == name]
-        found += examples_of(qa, name, about, reading)
+    for name, store, asked in policy_indexes(questions, settings, embedder):
+        about = [(q.question, gold) for q, gold in asked]
+        found += examples_of(PolicyQA.over(store, embedder, plain), name, about, reading)
         print(f"fit: {name} read", file=sys.stderr, flush=True)
     return found
 

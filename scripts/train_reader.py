@@ -45,7 +45,7 @@ from qa.embedding.factory import create_embedder
 from qa.embedding.model_files import model_fingerprint
 from qa.errors import QAError
 from qa.evaluation.benchmark import QueryCache, prepare
-from qa.evaluation.corpus import CORPUS_DIR, document_of, gold_clauses
+from qa.evaluation.corpus import policy_indexes
 from qa.evaluation.policyqa_file import load_policyqa
 from qa.evaluation.questions import DEVELOPMENT_SETS, EVAL_DIR, check_gold, development_problem, load_questions
 from qa.library.names import locate
@@ -58,7 +58,7 @@ from qa.reader.training.loop import train
 from qa.reader.training.network import base_model_path
 from qa.reader.training.sidecar import Provenance
 from qa.settings import Settings
-from qa.store.build import PolicyFiles, open_index
+from qa.store.build import open_index
 from qa.store.records import Store
 
 # Pairs of the training set the export is also checked on (int8 against fp32 and torch).
@@ -135,14 +135,10 @@ def corpus_candidates(
 ) -> list[RankedQuestion]:
     """The questions of a corpus question set (`eval/corpus.jsonl`) about the policies not in `held_out`,
     each policy indexed from its document in the corpus folder."""
-    questions = load_questions(path)
+    questions = [q for q in load_questions(path) if q.policy not in held_out]
     out: list[RankedQuestion] = []
-    for name in dict.fromkeys(q.policy for q in questions):
-        if name in held_out:
-            continue
-        files = PolicyFiles(name, document_of(name, CORPUS_DIR), settings.home / "evaluation" / name)
-        store = open_index(files, embedder)
-        about = [(q.question, gold_clauses(store.policy, q.answers)) for q in questions if q.policy == name]
+    for _, store, asked in policy_indexes(questions, settings, embedder):
+        about = [(q.question, gold) for q, gold in asked]
         out += ranked_questions(PolicyQA(store, embedder, settings), store, about, path.name, weight)
     return out
 

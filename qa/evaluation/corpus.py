@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from qa.answer import PolicyQA
@@ -27,6 +27,7 @@ from qa.evaluation.questions import GoldQuestion
 from qa.read.documents import SUFFIXES
 from qa.settings import ROOT, Settings
 from qa.store.build import PolicyFiles, open_index
+from qa.store.records import Store
 from qa.types import Policy, Progress, no_progress
 
 CORPUS_DIR = ROOT / "tests" / "data" / "corpus"
@@ -90,6 +91,19 @@ def document_of(name: str, documents: Path) -> Path:
     raise EvalInputError(f"no document named {name!r} in {documents}; pass the folder of the policies with --documents")
 
 
+def policy_indexes(
+    questions: Sequence[GoldQuestion], settings: Settings, embedder: Embedder, documents: Path = CORPUS_DIR
+) -> Iterator[tuple[str, Store, list[tuple[GoldQuestion, tuple[str, ...]]]]]:
+    """Each policy `questions` ask about, in the order first asked: its name, its index (read from the
+    documents folder and built into the data folder on first use), and its questions with their gold
+    clause ids."""
+    for name in dict.fromkeys(question.policy for question in questions):
+        files = PolicyFiles(name, document_of(name, documents), settings.home / "evaluation" / name)
+        store = open_index(files, embedder)
+        asked = [q for q in questions if q.policy == name]
+        yield name, store, [(q, gold_clauses(store.policy, q.answers)) for q in asked]
+
+
 def evaluate_corpus(
     questions: Sequence[GoldQuestion],
     settings: Settings,
@@ -101,17 +115,15 @@ def evaluate_corpus(
 ) -> QuestionReport:
     """Ask every question of its own policy for 10 hits and score them against the quoted clauses."""
     start, outcomes = time.perf_counter(), []
-    policies = list(dict.fromkeys(question.policy for question in questions))
-    for done, name in enumerate(policies, 1):
-        files = PolicyFiles(name, document_of(name, documents), settings.home / "evaluation" / name)
-        qa = PolicyQA.over(open_index(files, embedder), embedder, settings)
-        for question in (q for q in questions if q.policy == name):
-            gold = gold_clauses(qa.policy, question.answers)
+    policies = len(dict.fromkeys(question.policy for question in questions))
+    for done, (name, store, asked) in enumerate(policy_indexes(questions, settings, embedder, documents), 1):
+        qa = PolicyQA.over(store, embedder, settings)
+        for question, gold in asked:
             answer = qa.ask(question.question, CUTOFF, follows=question.previous)
             ranked = tuple(hit.clause_id for hit in answer.hits)
             row = (question.id, question.question, question.kind, name, gold, ranked)
             cited = citation_correct(answer, qa.policy, gold)
             outcomes.append(Outcome(*row, covered=answer.covered, cited=cited, why=coverage_line(answer)))
-        progress(done / len(policies), f"policies: {done} of {len(policies)} asked")
-    used = {"model": settings.model, "k": CUTOFF, "policies": len(policies)}
+        progress(done / policies, f"policies: {done} of {policies} asked")
+    used = {"model": settings.model, "k": CUTOFF, "policies": policies}
     return QuestionReport(source, used, tuple(outcomes), time.perf_counter() - start, grouped_by="policy")
