@@ -56,10 +56,9 @@ def policyqa_examples(path: Path, cv: Path, settings: Settings) -> list[fitting.
         plain = replace(settings, use_adapter=True, adapter_path=fold / ADAPTER_FILE, use_reader=False)
         reading = Reading(load_reader(fold, threads=0), fitting.BLANK)
         for bench in (bench for bench in benches if bench.title in titles):
-            store = prepare(bench, cache).store
-            ids = [clause.id for clause in store.policy.clauses]
-            questions = [(q.question, tuple(ids[j] for j in q.relevant)) for q in bench.questions]
-            found += fitting.examples_of(PolicyQA.over(store, cache, plain), PREFIX + bench.title, questions, reading)
+            prepared = prepare(bench, cache)
+            qa = PolicyQA.over(prepared.store, cache, plain)
+            found += fitting.examples_of(qa, PREFIX + bench.title, prepared.gold(), reading)
         print(f"PolicyQA {fold.name} read", file=sys.stderr, flush=True)
     missing = {bench.title for bench in benches} - {e.policy.removeprefix(PREFIX) for e in found}
     if missing:

@@ -109,10 +109,9 @@ def policyqa_candidates(
     cache.prime([q.question for bench in benches for q in bench.questions])
     out: list[RankedQuestion] = []
     for bench in benches:
-        store = prepare(bench, cache).store
-        ids = [clause.id for clause in store.policy.clauses]
-        questions = [(q.question, tuple(ids[j] for j in q.relevant)) for q in bench.questions]
-        out += ranked_questions(PolicyQA(store, cache, settings), store, questions, POLICYQA, 1.0)
+        prepared = prepare(bench, cache)
+        store = prepared.store
+        out += ranked_questions(PolicyQA(store, cache, settings), store, prepared.gold(), POLICYQA, 1.0)
     return out
 
 

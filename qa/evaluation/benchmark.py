@@ -125,6 +125,11 @@ class Prepared:
     store: Store
     group: TrainingGroup
 
+    def gold(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each question with the ids of the clauses (its policy's segments) that answer it."""
+        ids = [clause.id for clause in self.store.policy.clauses]
+        return [(q.question, tuple(ids[j] for j in q.relevant)) for q in self.bench.questions]
+
 
 def prepare(bench: BenchPolicy, embedder: Embedder) -> Prepared:
     policy = policy_from_segments(bench.title, list(bench.segments))
@@ -174,8 +179,9 @@ def score_policy(
         "dense": dense_rankings(store, questions, embedder, CUTOFF),
     }
     scored: dict[str, list[Outcome]] = {name: [] for name in (*project, *baselines)}
+    golds = [gold for _, gold in prepared.gold()]
     for i, question in enumerate(bench.questions):
-        gold = tuple(ids[j] for j in question.relevant)
+        gold = golds[i]
         row = (question.id, question.question, "answerable" if gold else "unanswerable", bench.title, gold)
         for name, rows in answers.items():
             answer = rows[i]
