@@ -4,16 +4,17 @@
     .venv/bin/python experiments/judge_with_policyqa.py --policyqa dev.json --cv CV
 
 The shipped judge is fitted on the shipped policy's development sets and eval/corpus.jsonl (everyday
-questions), and marks about one PolicyQA question in six not covered, although every one is answered by
-its policy. Here each PolicyQA policy's questions are answered with the query adapter and read by the
-reader of its cross-validation fold (`CV/fold-K`, neither of which saw the policy), and the judge's
-features recorded as `scripts/fit_reader_judge.py` records them; the corpus's and the shipped policy's
-questions are read by the shipped reader, as that script does. Then, leave one policy out, three judges:
-one fitted as shipped (the shipped policy and the corpus only), and one fitted on PolicyQA's questions too,
-its threshold chosen on the everyday questions or on all (at most --max-false of their answerable ones). Printed per
-group of policies: unanswerable caught, answerable wrongly marked, Hit@1 after the judge's order, and where
-there are unanswerable questions the AUC of P(answered) and the share caught when 5% of the group's
-answerable questions are marked (a threshold on those very probabilities: to compare the judges only).
+questions), and marks about one PolicyQA question in eight not covered (cross-validated by policy),
+although every one is answered by its policy. Here each PolicyQA policy's questions are answered with the
+query adapter and read by the reader of its cross-validation fold (`CV/fold-K`, neither of which saw the
+policy), and the judge's features recorded as `scripts/fit_reader_judge.py` records them; the corpus's
+and the shipped policy's questions are read by the shipped reader, as that script does. Then, leave one
+policy out, three judges: one fitted as shipped (the shipped policy and the corpus only), and two fitted
+on PolicyQA's questions too, the threshold chosen on the everyday questions or on all (at most
+--max-false of their answerable ones). Printed per group of policies: unanswerable caught, answerable
+wrongly marked, Hit@1 after the judge's order, and where there are unanswerable questions the AUC of
+P(answered) and the share caught when 5% of the group's answerable questions are marked (a threshold on
+those very probabilities: to compare the judges only).
 """
 
 from __future__ import annotations
