@@ -18,6 +18,7 @@ manifest, every file's checksum, the counts and every record's span.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -115,14 +116,16 @@ def is_ours(directory: Path) -> bool:
     >>> is_ours(Path("/nonexistent/policyqa/store")), is_ours(Path("/"))
     (True, False)
     """
+    # subtle: one listing, not an exists() then a listing: another build may move the folder aside
+    # between the two (qa.store.atomic._swap), and a folder gone meanwhile is missing, not foreign.
     try:
-        if not directory.exists():
-            return True
-        if not directory.is_dir():
-            return False
-        return (directory / MANIFEST).is_file() or all(p.name in FILES for p in directory.iterdir())
-    except OSError:  # unreadable: not known to be ours
+        with os.scandir(directory) as entries:
+            found = {entry.name: entry.is_file() for entry in entries}
+    except FileNotFoundError:  # missing, or moved aside by another build just now
+        return True
+    except OSError:  # not a folder, or unreadable: not known to be ours
         return False
+    return found.get(MANIFEST, False) or all(name in FILES for name in found)
 
 
 def check_ours(directory: Path) -> None:
